@@ -1,0 +1,1 @@
+"""Readers that turn filled workbooks into a Proposal."""

@@ -1,0 +1,1 @@
+"""The program spec model and the renderers that turn it into workbooks."""

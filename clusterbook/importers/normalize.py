@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import TypeGuard
 
 __all__ = [
     "Cleaned",
@@ -136,14 +137,27 @@ def _fail(reason: str, raw: object) -> NormalizeError:
     return NormalizeError(reason, raw)
 
 
-def _is_number(raw: object) -> bool:
+def _is_number(raw: object) -> TypeGuard[int | float]:
     return isinstance(raw, int | float) and not isinstance(raw, bool)
 
 
 def _start(raw: object) -> tuple[str | None, list[str]]:
-    """clean_text's value and a mutable copy of its notes."""
-    base = clean_text(raw)
-    return base.value, list(base.notes)  # type: ignore[return-value]
+    """clean_text's value (None when blank) and its notes, as a list to append to."""
+    if raw is None:
+        return None, []
+    if isinstance(raw, str):
+        text = raw
+    elif isinstance(raw, int) and not isinstance(raw, bool):
+        text = str(Decimal(raw))  # str(int) refuses more than 4300 digits
+    else:
+        text = str(raw)
+    notes: list[str] = []
+    text = _step(text, notes, "移除控制字元", _CONTROL.sub("", text.replace("\r\n", "\n")))
+    text = _step(text, notes, "去除前後空白", text.strip(_STRIP))
+    text = _step(text, notes, "移除零寬字元", text.replace("\u200b", "").replace("\ufeff", ""))
+    text = _step(text, notes, "特殊空白轉一般空白", text.translate(_ODD_SPACES))
+    text = _step(text, notes, "全形英數轉半形", text.translate(_FULLWIDTH_ALNUM))
+    return text or None, notes
 
 
 def _parse_number(
@@ -206,21 +220,8 @@ def clean_text(raw: object) -> Cleaned:
     Inner NBSP / U+3000 become plain spaces. Full-width punctuation （），： is kept.
     Never raises; non-str input goes through ``str()``.
     """
-    if raw is None:
-        return Cleaned(None, raw)
-    if isinstance(raw, str):
-        text = raw
-    elif isinstance(raw, int) and not isinstance(raw, bool):
-        text = str(Decimal(raw))  # str(int) refuses > 4300 digits
-    else:
-        text = str(raw)
-    notes: list[str] = []
-    text = _step(text, notes, "移除控制字元", _CONTROL.sub("", text.replace("\r\n", "\n")))
-    text = _step(text, notes, "去除前後空白", text.strip(_STRIP))
-    text = _step(text, notes, "移除零寬字元", text.replace("\u200b", "").replace("\ufeff", ""))
-    text = _step(text, notes, "特殊空白轉一般空白", text.translate(_ODD_SPACES))
-    text = _step(text, notes, "全形英數轉半形", text.translate(_FULLWIDTH_ALNUM))
-    return Cleaned(text or None, raw, tuple(notes))
+    text, notes = _start(raw)
+    return Cleaned(text, raw, tuple(notes))
 
 
 def clean_place(raw: object) -> Cleaned:
@@ -281,9 +282,9 @@ def clean_percent(raw: object) -> Cleaned:
     if isinstance(raw, bool):
         raise _fail("不是百分比", raw)
     if _is_number(raw):
-        if not math.isfinite(raw):  # type: ignore[arg-type]
+        if isinstance(raw, float) and not math.isfinite(raw):
             raise _fail("不是百分比", raw)
-        value = Fraction(raw)  # type: ignore[arg-type]
+        value = Fraction(raw)
         percent = False
     else:
         text, notes = _start(raw)
@@ -317,15 +318,15 @@ def clean_date(raw: object, *, today: date | None = None) -> Cleaned:
     if isinstance(raw, date):
         return Cleaned(raw, raw)
     if _is_number(raw):
-        return _date_from_number(raw)  # type: ignore[arg-type]
+        return _date_from_number(raw)
     text, notes = _start(raw)
     if text is None:
         return Cleaned(None, raw, tuple(notes))
     return Cleaned(_date_from_text(text, notes, raw, today), raw, tuple(notes))
 
 
-def _date_from_number(raw: float) -> Cleaned:
-    if not math.isfinite(raw):
+def _date_from_number(raw: int | float) -> Cleaned:
+    if isinstance(raw, float) and not math.isfinite(raw):
         raise _fail("無法辨識的日期", raw)
     low, high = _EXCEL_SERIALS
     if low <= raw <= high:
@@ -405,10 +406,10 @@ def clean_year(raw: object, *, today: date | None = None) -> Cleaned:
             raise _fail("無法辨識的年度", raw)
         return _roc_year(year, raw, notes, current, western=western)
     try:
-        day = clean_date(text, today=today)
+        day = _date_from_text(text, [], raw, today)
     except NormalizeError:
         raise _fail("無法辨識的年度", raw) from None
-    return _roc_year(day.value.year, raw, [*notes, "日期取民國年"], current, western=True)  # type: ignore[union-attr]
+    return _roc_year(day.year, raw, [*notes, "日期取民國年"], current, western=True)
 
 
 def _roc_year(year: int, raw: object, notes: list[str], current: int, *, western: bool) -> Cleaned:

@@ -292,7 +292,12 @@ class _Builder:
                     sheet.put(row, col, value=colspec.group, style="group")
                     group_start = col
                 nxt = t.columns[k + 1].group if k + 1 < len(t.columns) else None
-                if colspec.group and nxt != colspec.group and group_start is not None and col > group_start:
+                if (
+                    colspec.group
+                    and nxt != colspec.group
+                    and group_start is not None
+                    and col > group_start
+                ):
                     sheet.merges.append((row, group_start, row, col))
             for i in range(t.capacity):
                 ctx = {"table": t.id, "index": i, "item": t.rows[i] if t.rows else {}}
@@ -388,7 +393,9 @@ class _Builder:
         return row
 
     # -- validations ------------------------------------------------------------------------
-    def _validate_column(self, sheet: SheetLayout, t: Table, f: Field, first: int, col: int) -> None:
+    def _validate_column(
+        self, sheet: SheetLayout, t: Table, f: Field, first: int, col: int
+    ) -> None:
         """Validate a table column; per-row list templates split it into runs of equal lists."""
         rows = range(first, first + t.capacity)
         if f.type == "enum" and f.list and "{item:" in f.list:
@@ -404,7 +411,14 @@ class _Builder:
         self._validate(sheet, f, first, col, rows[-1], col)
 
     def _validate(
-        self, sheet: SheetLayout, f: Field, r1: int, c1: int, r2: int, c2: int, list_id: str | None = None
+        self,
+        sheet: SheetLayout,
+        f: Field,
+        r1: int,
+        c1: int,
+        r2: int,
+        c2: int,
+        list_id: str | None = None,
     ) -> None:
         sqref = a1.area(r1, c1, r2, c2)
         top = a1.cell(r1, c1)
@@ -452,7 +466,9 @@ class _Builder:
             sl.put(1, col, value=header, style="header")
             for i, v in enumerate(values):
                 sl.put(2 + i, col, value=v, style="fixed")
-            ref = a1.qualified(LISTS_SHEET, a1.area(2, col, 1 + max(len(values), 1), col, absolute=True))
+            ref = a1.qualified(
+                LISTS_SHEET, a1.area(2, col, 1 + max(len(values), 1), col, absolute=True)
+            )
             self.names[name] = ref
             col += 1
             return ref
@@ -497,7 +513,12 @@ class _Builder:
     def _instructions(self, sl: SheetLayout) -> None:
         """填寫說明: intro, the sheets, every field with its cell and help, every rule."""
         p = self.p
-        sl.put(1, 1, value=f"{p.instructions['title']}｜{p.title}（{p.id} 版本 {p.version}）", style="title")
+        sl.put(
+            1,
+            1,
+            value=f"{p.instructions['title']}｜{p.title}（{p.id} 版本 {p.version}）",
+            style="title",
+        )
         row = 3
         for line in p.instructions["intro"]:
             sl.put(row, 1, value=line, style="description")

@@ -274,7 +274,9 @@ def program_path(program: str | Path) -> Path:
     if not path.is_dir():
         path = TEMPLATES / str(program)
     if not (path / "program.yaml").is_file():
-        known = ", ".join(sorted(p.name for p in TEMPLATES.iterdir() if (p / "program.yaml").is_file()))
+        known = ", ".join(
+            sorted(p.name for p in TEMPLATES.iterdir() if (p / "program.yaml").is_file())
+        )
         raise SpecError(f"找不到提案規格 {program!r}（可用：{known}）")
     return path
 
@@ -308,14 +310,19 @@ def load_program(program: str | Path = DEFAULT_PROGRAM) -> Program:
     facets = params["facets"]
     checklists = {
         key: tuple(
-            {**item, "facet_label": facets[item["facet"]]["label"],
-             "scenarios": facets[item["facet"]]["scenarios"]}
+            {
+                **item,
+                "facet_label": facets[item["facet"]]["label"],
+                "scenarios": facets[item["facet"]]["scenarios"],
+            }
             for item in value["items"]
         )
         for key, value in load("checklists.yaml").items()
     }
     rules = {
-        rid: Rule(rid, r["severity"], r["title"], r["description"], r["message"], r.get("fatal", False))
+        rid: Rule(
+            rid, r["severity"], r["title"], r["description"], r["message"], r.get("fatal", False)
+        )
         for rid, r in load("rules.yaml").items()
     }
     builder = _SheetBuilder(params, lists, checklists)
@@ -372,7 +379,9 @@ class _SheetBuilder:
     def block(self, sheet: str, raw: dict) -> Block:
         heading = raw.get("heading")
         if "fields" in raw:
-            return Block("fields", heading, fields=tuple(self.field(sheet, f) for f in raw["fields"]))
+            return Block(
+                "fields", heading, fields=tuple(self.field(sheet, f) for f in raw["fields"])
+            )
         if "table" in raw:
             return Block("table", heading, table=self.table(sheet, raw["table"]))
         if "matrix" in raw:

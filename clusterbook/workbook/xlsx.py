@@ -34,13 +34,43 @@ def _fill(rgb: str) -> PatternFill:
 # style role → (font, fill, alignment, border)
 STYLES = {
     "title": (Font(bold=True, size=14, color="1F3864"), None, Alignment(vertical="center"), None),
-    "description": (Font(italic=True, color="595959"), None, Alignment(wrap_text=True, vertical="top"), None),
-    "section": (Font(bold=True, size=12, color="1F3864"), _fill("DDEBF7"), Alignment(vertical="center"), None),
+    "description": (
+        Font(italic=True, color="595959"),
+        None,
+        Alignment(wrap_text=True, vertical="top"),
+        None,
+    ),
+    "section": (
+        Font(bold=True, size=12, color="1F3864"),
+        _fill("DDEBF7"),
+        Alignment(vertical="center"),
+        None,
+    ),
     "label": (Font(bold=True), _fill("F2F2F2"), Alignment(wrap_text=True, vertical="top"), _box),
-    "header": (Font(bold=True), _fill("DDEBF7"), Alignment(wrap_text=True, horizontal="center", vertical="center"), _box),
-    "group": (Font(bold=True, color="1F3864"), _fill("BDD7EE"), Alignment(horizontal="center", vertical="center"), _box),
-    "input": (Font(color="000000"), _fill("FFF9DB"), Alignment(wrap_text=True, vertical="top"), _box),
-    "formula": (Font(color="1F3864"), _fill("EDEDED"), Alignment(wrap_text=True, vertical="top"), _box),
+    "header": (
+        Font(bold=True),
+        _fill("DDEBF7"),
+        Alignment(wrap_text=True, horizontal="center", vertical="center"),
+        _box,
+    ),
+    "group": (
+        Font(bold=True, color="1F3864"),
+        _fill("BDD7EE"),
+        Alignment(horizontal="center", vertical="center"),
+        _box,
+    ),
+    "input": (
+        Font(color="000000"),
+        _fill("FFF9DB"),
+        Alignment(wrap_text=True, vertical="top"),
+        _box,
+    ),
+    "formula": (
+        Font(color="1F3864"),
+        _fill("EDEDED"),
+        Alignment(wrap_text=True, vertical="top"),
+        _box,
+    ),
     "fixed": (None, _fill("F7F7F7"), Alignment(wrap_text=True, vertical="top"), _box),
     "help": (Font(size=9, color="595959"), None, Alignment(wrap_text=True, vertical="top"), None),
     "count": (Font(size=9, color="595959"), None, Alignment(vertical="top"), None),
@@ -157,14 +187,25 @@ def _validation(v: Validation) -> DataValidation:
         "prompt": v.prompt,
     }
     if v.kind != "prompt":
-        kw |= {"showErrorMessage": True, "errorStyle": "stop", "errorTitle": v.error_title, "error": v.error}
+        kw |= {
+            "showErrorMessage": True,
+            "errorStyle": "stop",
+            "errorTitle": v.error_title,
+            "error": v.error,
+        }
     if v.kind == "list":
         dv = DataValidation(type="list", formula1=v.name, **kw)
     elif v.kind == "township":
-        dv = DataValidation(type="list", formula1=f'INDIRECT("TW_"&MATCH({v.county},L_counties,0))', **kw)
+        dv = DataValidation(
+            type="list", formula1=f'INDIRECT("TW_"&MATCH({v.county},L_counties,0))', **kw
+        )
     elif v.kind in ("whole", "decimal", "textLength"):
         dv = DataValidation(
-            type=v.kind, operator="between", formula1=_num(v.minimum), formula2=_num(v.maximum), **kw
+            type=v.kind,
+            operator="between",
+            formula1=_num(v.minimum),
+            formula2=_num(v.maximum),
+            **kw,
         )
     elif v.kind == "custom":
         dv = DataValidation(type="custom", formula1=v.formula, **kw)

@@ -1,0 +1,3 @@
+from clusterbook.cli import main
+
+main()

@@ -1,0 +1,73 @@
+"""Write what an applicant would type into a template workbook, through the field map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+
+from clusterbook.workbook.layout import Layout, build_layout
+from clusterbook.workbook.xlsx import render, workbook_bytes
+
+
+@dataclass
+class FormData:
+    """The applicant's input: single fields, table rows and the member self-assessment matrix.
+
+    Keys are field ids (``proposal.category``, ``members.county`` …). ``matrix`` maps a matrix id
+    to one list per member (in member order) of values per checklist item.
+    """
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    matrix: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+
+def cell_writes(data: FormData, layout: Layout) -> list[tuple[str, int, int, Any]]:
+    """Every (sheet title, row, col, value) the data puts into the workbook."""
+    out: list[tuple[str, int, int, Any]] = []
+    fields = layout.fields
+    for fid, value in data.fields.items():
+        ref = fields[fid]
+        out.append((ref.sheet, ref.first_row, ref.first_col, value))
+    for tid, rows in data.tables.items():
+        capacity = layout.program.tables[tid].capacity
+        for i, row in enumerate(rows[:capacity]):
+            for fid, value in row.items():
+                r, c = fields[fid].cell_at(i)
+                out.append((fields[fid].sheet, r, c, value))
+    for mid, columns in data.matrix.items():
+        ref = fields[layout.program.matrices[mid].value.id]
+        for j, values in enumerate(columns[: ref.last_col - ref.first_col + 1]):
+            for i, value in enumerate(values):
+                out.append((ref.sheet, ref.first_row + i, ref.first_col + j, value))
+    return out
+
+
+def fill(wb: Workbook, data: FormData, layout: Layout) -> None:
+    """Type the data into an openpyxl workbook made from the layout's template."""
+    for sheet, r, c, value in cell_writes(data, layout):
+        cell = wb[sheet].cell(row=r, column=c)
+        cell.value = value
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # what applicants type is never a formula
+
+
+def filled_workbook(data: FormData, program: str = "dc112") -> Workbook:
+    layout = build_layout(program)
+    wb = render(layout)
+    fill(wb, data, layout)
+    return wb
+
+
+def filled_bytes(data: FormData, program: str = "dc112") -> bytes:
+    return workbook_bytes(filled_workbook(data, program))
+
+
+def fill_file(template: str, data: FormData, out: str, program: str = "dc112") -> None:
+    """Fill an existing template file (as an applicant would) and save it elsewhere."""
+    wb = load_workbook(template)
+    fill(wb, data, build_layout(program))
+    with open(out, "wb") as fh:
+        fh.write(workbook_bytes(wb))

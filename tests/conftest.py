@@ -1,0 +1,59 @@
+"""Shared fixtures: the dc112 program, its layout, a template file and filled sample workbooks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from clusterbook.workbook.layout import build_layout
+from clusterbook.workbook.spec import load_program
+from clusterbook.workbook.xlsx import template_bytes
+
+GUIDE = (
+    Path(__file__).resolve().parent / "data" / "guide-dc112.txt"
+)  # the 112年 提案須知 (the seed)
+
+
+@pytest.fixture(scope="session")
+def program():
+    return load_program("dc112")
+
+
+@pytest.fixture(scope="session")
+def layout():
+    return build_layout("dc112")
+
+
+@pytest.fixture(scope="session")
+def template_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "proposal.xlsx"
+    path.write_bytes(template_bytes("dc112"))
+    return path
+
+
+def libreoffice_recalc(paths: list[Path], outdir: Path) -> list[Path]:
+    """Open each workbook in LibreOffice headless, recalculate, save as .xlsx into outdir."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        pytest.fail("LibreOffice (soffice) is required: .ci/run installs libreoffice-calc-nogui")
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = outdir / "lo-profile"
+    cmd = [
+        soffice,
+        f"-env:UserInstallation=file://{profile}",
+        "--headless",
+        "--calc",
+        "--convert-to",
+        "xlsx",
+        "--outdir",
+        str(outdir),
+        *map(str, paths),
+    ]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    out = [outdir / p.name for p in paths]
+    missing = [p for p in out if not p.exists()]
+    assert not missing, f"LibreOffice wrote no {missing}"
+    return out

@@ -1,0 +1,962 @@
+"""clusterbook.importers.normalize: what applicants really type, cleaned and recorded."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clusterbook.importers.normalize import (
+    Cleaned,
+    NormalizeError,
+    clean_choice,
+    clean_date,
+    clean_email,
+    clean_int,
+    clean_number,
+    clean_percent,
+    clean_phone,
+    clean_place,
+    clean_text,
+    clean_ubn,
+    clean_year,
+    clean_yesno,
+)
+
+TODAY = date(2024, 6, 1)  # ROC 113, so clean_year accepts 1..114
+FACETS = ["組織凝聚力(O)", "環境擴散力(E)", "服務優化力(S)", "資訊加值力(I)"]
+CATEGORIES = ["A類", "B類"]
+
+
+def fails(func: Callable[..., Cleaned], raw: object, reason: str, **kwargs: object) -> None:
+    with pytest.raises(NormalizeError) as info:
+        func(raw, **kwargs)
+    assert info.value.reason == reason
+    assert str(info.value) == reason
+    assert info.value.original is raw or info.value.original == raw
+
+
+# --- Cleaned / NormalizeError ------------------------------------------------------------------
+
+
+def test_cleaned_is_frozen_and_reports_changes() -> None:
+    unchanged = Cleaned("a", "a", ())
+    changed = Cleaned("a", " a", ("去除前後空白",))
+    assert not unchanged.changed
+    assert changed.changed
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        changed.value = "b"  # type: ignore[misc]
+
+
+def test_normalize_error_is_a_value_error() -> None:
+    error = NormalizeError("不是整數", "abc")
+    assert isinstance(error, ValueError)
+    assert (error.reason, error.original, str(error)) == ("不是整數", "abc", "不是整數")
+
+
+def clean_date_fixed(raw: object) -> Cleaned:
+    return clean_date(raw, today=TODAY)
+
+
+def clean_year_fixed(raw: object) -> Cleaned:
+    return clean_year(raw, today=TODAY)
+
+
+def clean_category(raw: object) -> Cleaned:
+    return clean_choice(raw, CATEGORIES)
+
+
+ALL_CLEANERS: list[Callable[[object], Cleaned]] = [
+    clean_text,
+    clean_place,
+    clean_int,
+    clean_number,
+    clean_percent,
+    clean_date_fixed,
+    clean_year_fixed,
+    clean_yesno,
+    clean_ubn,
+    clean_phone,
+    clean_email,
+    clean_category,
+]
+
+
+@pytest.mark.parametrize("cleaner", ALL_CLEANERS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    ("raw", "notes"),
+    [
+        (None, ()),
+        ("", ()),
+        ("   ", ("去除前後空白",)),
+        ("\u00a0\u3000\u200b\ufeff\t\n", ("去除前後空白",)),
+        ("\x00\x01", ("移除控制字元",)),
+    ],
+)
+def test_blank_input_gives_none(cleaner: Callable[[object], Cleaned], raw: object, notes) -> None:
+    assert cleaner(raw) == Cleaned(None, raw, notes)
+
+
+# --- clean_text ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        ("abc", "abc", ()),
+        ("  abc  ", "abc", ("去除前後空白",)),
+        ("\u00a0abc\u3000", "abc", ("去除前後空白",)),
+        ("\ufeff\u200babc\u200b", "abc", ("去除前後空白",)),
+        ("a\u00a0b", "a b", ("特殊空白轉一般空白",)),
+        ("a\u3000b", "a b", ("特殊空白轉一般空白",)),
+        ("a\u200bb", "ab", ("移除零寬字元",)),
+        ("ＡＢＣ１２３ａｂｃ", "ABC123abc", ("全形英數轉半形",)),
+        ("臺中（南屯）：１號，２樓", "臺中（南屯）：1號，2樓", ("全形英數轉半形",)),
+        ("（）：，、。！？", "（）：，、。！？", ()),  # full-width punctuation is kept
+        ("a\x00b\x07c\x7f", "abc", ("移除控制字元",)),
+        ("line1\r\nline2", "line1\nline2", ("移除控制字元",)),
+        ("a\tb\nc", "a\tb\nc", ()),
+        (" \x01 a", "a", ("移除控制字元", "去除前後空白")),
+        (
+            "\u3000ＡＢ\u00a0ｃ ",
+            "AB c",
+            ("去除前後空白", "特殊空白轉一般空白", "全形英數轉半形"),
+        ),
+        (123, "123", ()),
+        (3.5, "3.5", ()),
+        (True, "True", ()),
+        (date(2023, 3, 7), "2023-03-07", ()),
+        ("臺北市", "臺北市", ()),
+    ],
+)
+def test_clean_text(raw: object, value: str, notes: tuple[str, ...]) -> None:
+    assert clean_text(raw) == Cleaned(value, raw, notes)
+
+
+def test_clean_text_handles_huge_ints() -> None:
+    assert clean_text(10**5000).value == "1" + "0" * 5000
+
+
+# --- clean_place --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        ("南屯區", "南屯區", ()),
+        ("南屯 區", "南屯區", ("移除空白",)),
+        (" 臺中市 南屯區 ", "臺中市南屯區", ("去除前後空白", "移除空白")),
+        ("台中市", "臺中市", ("台→臺",)),
+        ("台北市大安區", "臺北市大安區", ("台→臺",)),
+        ("台東縣", "臺東縣", ("台→臺",)),
+        ("霧台鄉", "霧臺鄉", ("台→臺",)),  # seed spelling in townships.csv
+        ("溪口郷", "溪口鄉", ("郷→鄉",)),
+        ("台西郷", "臺西鄉", ("台→臺", "郷→鄉")),
+        ("臺北巿", "臺北市", ("巿→市",)),  # U+5DFF looks identical to 市
+        ("台 南\u3000市", "臺南市", ("特殊空白轉一般空白", "移除空白", "台→臺")),
+        ("ＡＢＣ里", "ABC里", ("全形英數轉半形",)),
+    ],
+)
+def test_clean_place(raw: object, value: str, notes: tuple[str, ...]) -> None:
+    assert clean_place(raw) == Cleaned(value, raw, notes)
+
+
+# --- clean_int / clean_number -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        (0, 0, ()),
+        (42, 42, ()),
+        (-7, -7, ()),
+        (10**40, 10**40, ()),
+        (3.0, 3, ()),
+        (1e20, 10**20, ()),
+        ("42", 42, ()),
+        (" 42 ", 42, ("去除前後空白",)),
+        ("+42", 42, ()),
+        ("０４２", 42, ("全形英數轉半形",)),
+        ("1,000", 1000, ("移除千分位逗號",)),
+        ("1,234,567", 1234567, ("移除千分位逗號",)),
+        ("1，234，567", 1234567, ("移除千分位逗號",)),
+        ("1﹐234", 1234, ("移除千分位逗號",)),
+        ("1 000 000", 1000000, ("移除數字間空白",)),
+        ("1000元", 1000, ("移除「元」",)),
+        ("1,000元", 1000, ("移除「元」", "移除千分位逗號")),
+        ("1000 元整", 1000, ("移除「元」",)),
+        ("$1000", 1000, ("移除貨幣符號",)),
+        ("NT$1,000", 1000, ("移除貨幣符號", "移除千分位逗號")),
+        ("nt$ 1000", 1000, ("移除貨幣符號",)),
+        ("NTD 500", 500, ("移除貨幣符號",)),
+        ("新台幣5000元", 5000, ("移除貨幣符號", "移除「元」")),
+        ("新臺幣 5,000 元", 5000, ("移除貨幣符號", "移除「元」", "移除千分位逗號")),
+        (
+            "＄１，０００",
+            1000,
+            ("全形英數轉半形", "全形符號轉半形", "移除貨幣符號", "移除千分位逗號"),
+        ),
+        ("12萬", 120000, ("「萬」換算為元",)),
+        ("12萬元", 120000, ("移除「元」", "「萬」換算為元")),
+        ("12 萬", 120000, ("「萬」換算為元",)),
+        ("12.5萬", 125000, ("「萬」換算為元",)),
+        ("1.2345萬", 12345, ("「萬」換算為元",)),
+        ("100萬元", 1000000, ("移除「元」", "「萬」換算為元")),
+        ("1億", 100000000, ("「億」換算為元",)),
+        ("2.5億", 250000000, ("「億」換算為元",)),
+        ("-5", -5, ("數值為負數",)),
+        ("－5", -5, ("全形符號轉半形", "數值為負數")),
+        ("- 1,000", -1000, ("移除千分位逗號", "數值為負數")),
+        ("-$1,000", -1000, ("移除貨幣符號", "移除千分位逗號", "數值為負數")),
+        ("1e6", 1000000, ("科學記號轉換",)),
+        ("1.5E+3", 1500, ("科學記號轉換",)),
+        ("3.0", 3, ()),
+        ("3.000", 3, ()),
+        ("0", 0, ()),
+        ("-0", 0, ()),
+    ],
+)
+def test_clean_int(raw: object, value: int, notes: tuple[str, ...]) -> None:
+    result = clean_int(raw)
+    assert result == Cleaned(value, raw, notes)
+    assert type(result.value) is int
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        3.5,
+        "3.5",
+        "1.23456萬",  # 12345.6
+        "abc",
+        "12abc",
+        "1,00",  # not a thousands grouping
+        "12,3456",
+        "1 2",
+        "1.2.3",
+        "1e-3",
+        "0x1F",
+        "五",
+        "٣",  # Arabic-Indic digit
+        "$",
+        "+",
+        "萬",
+        "1/2",
+        True,
+        False,
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        date(2023, 3, 7),
+        "2023-03-07",
+    ],
+)
+def test_clean_int_rejects(raw: object) -> None:
+    fails(clean_int, raw, "不是整數")
+
+
+@pytest.mark.parametrize("raw", ["12萬", "1億", "12萬元"])
+def test_clean_int_without_wan(raw: str) -> None:
+    fails(clean_int, raw, "不可使用「萬」「億」等單位", allow_wan=False)
+    assert clean_int("1,200元", allow_wan=False).value == 1200
+
+
+def test_clean_int_rejects_absurdly_long_digit_strings() -> None:
+    fails(clean_int, "9" * 5000, "數字位數過多")
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        (3, 3, ()),
+        (3.0, 3, ()),
+        (3.25, 3.25, ()),
+        (-0.5, -0.5, ()),
+        ("3.25", 3.25, ()),
+        (".5", 0.5, ()),
+        ("1,234.5", 1234.5, ("移除千分位逗號",)),
+        ("3.0", 3, ()),
+        ("12.5萬", 125000, ("「萬」換算為元",)),
+        ("1.23456萬", 12345.6, ("「萬」換算為元",)),
+        ("1e-3", 0.001, ("科學記號轉換",)),
+        ("NT$ 99.5 元", 99.5, ("移除貨幣符號", "移除「元」")),
+        ("-2.5", -2.5, ("數值為負數",)),
+        ("３．５", 3.5, ("全形英數轉半形", "全形符號轉半形")),
+    ],
+)
+def test_clean_number(raw: object, value: float, notes: tuple[str, ...]) -> None:
+    result = clean_number(raw)
+    assert result == Cleaned(value, raw, notes)
+    assert type(result.value) is type(value)
+
+
+@pytest.mark.parametrize(
+    "raw", ["abc", "1.2.3", True, float("nan"), float("inf"), "1" * 350 + ".5", date(2023, 1, 1)]
+)
+def test_clean_number_rejects(raw: object) -> None:
+    fails(clean_number, raw, "不是數字")
+
+
+# --- clean_percent ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        ("35%", 0.35, ()),
+        ("35 %", 0.35, ()),
+        ("３５％", 0.35, ("全形英數轉半形",)),
+        ("35％", 0.35, ()),
+        ("12.5%", 0.125, ()),
+        ("100%", 1.0, ()),
+        ("0%", 0.0, ()),
+        ("150%", 1.5, ()),
+        ("-5%", -0.05, ("數值為負數",)),
+        (0.35, 0.35, ()),
+        (1, 1.0, ()),
+        (0, 0.0, ()),
+        (35, 0.35, ("視為百分比",)),
+        (35.0, 0.35, ("視為百分比",)),
+        (50.5, 0.505, ("視為百分比",)),
+        ("35", 0.35, ("視為百分比",)),
+        ("0.35", 0.35, ()),
+        ("1", 1.0, ()),
+        (0.1 + 0.2, 0.3, ()),  # rounded to 10 decimals
+        (1 / 3, 0.3333333333, ()),
+    ],
+)
+def test_clean_percent(raw: object, value: float, notes: tuple[str, ...]) -> None:
+    result = clean_percent(raw)
+    assert result == Cleaned(value, raw, notes)
+    assert type(result.value) is float
+
+
+@pytest.mark.parametrize(
+    "raw", ["abc", "%", "35%%", "35萬", "$35", True, float("nan"), float("inf"), 10**400]
+)
+def test_clean_percent_rejects(raw: object) -> None:
+    fails(clean_percent, raw, "不是百分比")
+
+
+# --- clean_date ---------------------------------------------------------------------------------
+
+MARCH_7 = date(2023, 3, 7)
+ROC = ("民國年轉西元",)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        (MARCH_7, MARCH_7, ()),
+        (datetime(2023, 3, 7), MARCH_7, ()),
+        (datetime(2023, 3, 7, 14, 30), MARCH_7, ("忽略時間部分",)),
+        (44992, MARCH_7, ("Excel日期序號",)),
+        (44992.0, MARCH_7, ("Excel日期序號",)),
+        (44992.75, MARCH_7, ("Excel日期序號", "忽略時間部分")),
+        (20000, date(1954, 10, 3), ("Excel日期序號",)),
+        (1120307, MARCH_7, ROC),  # typed into a number cell
+        (20230307, MARCH_7, ()),
+        ("112/3/7", MARCH_7, ROC),
+        ("112/03/07", MARCH_7, ROC),
+        ("112.03.07", MARCH_7, ROC),
+        ("112-3-7", MARCH_7, ROC),
+        ("1120307", MARCH_7, ROC),
+        ("民國112年3月7日", MARCH_7, ROC),
+        ("112年3月7日", MARCH_7, ROC),
+        ("中華民國112年03月07日", MARCH_7, ROC),
+        ("民國 112 年 3 月 7 日", MARCH_7, ROC),
+        ("112年3月7號", MARCH_7, ROC),
+        ("民國1120307", MARCH_7, ROC),
+        ("99/12/31", date(2010, 12, 31), ROC),
+        ("0991231", date(2010, 12, 31), ROC),
+        ("1/1/1", date(1912, 1, 1), ROC),
+        ("2023/3/7", MARCH_7, ()),
+        ("2023-03-07", MARCH_7, ()),
+        ("2023.3.7", MARCH_7, ()),
+        ("20230307", MARCH_7, ()),
+        ("2023年3月7日", MARCH_7, ()),
+        ("西元2023年3月7日", MARCH_7, ()),
+        ("2023-03-07 00:00:00", MARCH_7, ()),
+        ("2023-03-07 14:30", MARCH_7, ("忽略時間部分",)),
+        ("１１２／３／７", MARCH_7, ("全形英數轉半形", "全形符號轉半形", *ROC)),
+        ("１１２年３月７日", MARCH_7, ("全形英數轉半形", *ROC)),
+        (" 112/3/7 ", MARCH_7, ("去除前後空白", *ROC)),
+        ("113/2/29", date(2024, 2, 29), ROC),
+        ("3/7", date(2024, 3, 7), ("未填年份，以今年計",)),
+        ("3月7日", date(2024, 3, 7), ("未填年份，以今年計",)),
+    ],
+)
+def test_clean_date(raw: object, value: date, notes: tuple[str, ...]) -> None:
+    result = clean_date(raw, today=TODAY)
+    assert result == Cleaned(value, raw, notes)
+    assert type(result.value) is date
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "112/2/30",
+        "112/2/29",  # 2023 is not a leap year
+        "112/13/1",
+        "112/0/1",
+        "2023/2/29",
+        "0/1/1",  # there is no ROC year 0
+        "民國2023年3月7日",
+        "西元112年3月7日",
+        "民國3/7",
+        "2/29",  # no year given, and this test's today is in 2023
+        "112/3",
+        "12.5",
+        "112年",
+        "abc",
+        "2023-03-07T00:00:00",
+        "11203070",
+        "230307",
+        19999,
+        80001,
+        123,
+        1120230,
+        -45000,
+        45000.5e10,
+        True,
+        float("nan"),
+        float("inf"),
+    ],
+)
+def test_clean_date_rejects(raw: object) -> None:
+    fails(clean_date, raw, "無法辨識的日期", today=date(2023, 1, 1))
+
+
+def test_clean_date_uses_today_for_a_missing_year() -> None:
+    assert clean_date("2/29", today=date(2024, 1, 1)).value == date(2024, 2, 29)
+    assert clean_date("12/3", today=date(2025, 1, 1)).value == date(2025, 12, 3)
+    assert clean_date("3/7").value == date(date.today().year, 3, 7)
+
+
+# --- clean_year ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        (109, 109, ()),
+        (1, 1, ()),
+        (114, 114, ()),  # current ROC year + 1
+        (109.0, 109, ()),
+        ("109", 109, ()),
+        ("１０９", 109, ("全形英數轉半形",)),
+        ("109年", 109, ()),
+        ("109年度", 109, ()),
+        ("民國109年", 109, ()),
+        ("中華民國109年", 109, ()),
+        ("民國 109 年", 109, ()),
+        (2020, 109, ("西元年轉民國年",)),
+        (2020.0, 109, ("西元年轉民國年",)),
+        ("2020", 109, ("西元年轉民國年",)),
+        ("2020年", 109, ("西元年轉民國年",)),
+        ("西元2020年", 109, ("西元年轉民國年",)),
+        (1912, 1, ("西元年轉民國年",)),
+        (2025, 114, ("西元年轉民國年",)),
+        (date(2020, 5, 1), 109, ("日期取民國年",)),
+        (datetime(2020, 5, 1, 8), 109, ("日期取民國年",)),
+        ("2020/5/1", 109, ("日期取民國年",)),
+        ("109/5/1", 109, ("日期取民國年",)),
+    ],
+)
+def test_clean_year(raw: object, value: int, notes: tuple[str, ...]) -> None:
+    assert clean_year(raw, today=TODAY) == Cleaned(value, raw, notes)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        0,
+        -5,
+        115,  # beyond current ROC year + 1
+        1911,
+        2026,
+        10**30,
+        109.5,
+        "115",
+        "民國2020年",
+        "西元109年",
+        "109年度上半",
+        "abc",
+        "12345",
+        date(1911, 12, 31),
+        True,
+        float("nan"),
+        float("inf"),
+    ],
+)
+def test_clean_year_rejects(raw: object) -> None:
+    fails(clean_year, raw, "無法辨識的年度", today=TODAY)
+
+
+def test_clean_year_defaults_to_the_real_current_year() -> None:
+    current = date.today().year - 1911
+    assert clean_year(current + 1).value == current + 1
+    fails(clean_year, current + 2, "無法辨識的年度")
+
+
+# --- clean_yesno --------------------------------------------------------------------------------
+
+YES_FORMS = ["是", "Y", "y", "Yes", "YES", "yes", "V", "v", "✔", "✔\ufe0f", "✓", "☑", "■", "O", "o"]
+YES_FORMS += [
+    "○",
+    "◯",
+    "1",
+    "True",
+    "TRUE",
+    "true",
+    "對",
+    "Ｙ",
+    "ｙｅｓ",
+    "Ｖ",
+    "Ｏ",
+    "１",
+    "ＴＲＵＥ",
+]
+NO_FORMS = ["否", "N", "n", "No", "NO", "no", "X", "x", "✘", "✗", "✕", "×", "☐", "□", "0"]
+NO_FORMS += ["False", "FALSE", "false", "-", "－", "沒有", "Ｎ", "ＮＯ", "Ｘ", "０"]
+
+
+@pytest.mark.parametrize(("raw", "value"), [("有", "有"), ("無", "無")])
+def test_clean_yesno_canonical(raw: str, value: str) -> None:
+    assert clean_yesno(raw) == Cleaned(value, raw, ())
+    assert clean_yesno(f" {raw}\u3000") == Cleaned(value, f" {raw}\u3000", ("去除前後空白",))
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [(f, "有") for f in YES_FORMS]
+    + [(f, "無") for f in NO_FORMS]
+    + [(True, "有"), (False, "無"), (1, "有"), (0, "無"), (1.0, "有"), (0.0, "無")],
+)
+def test_clean_yesno(raw: object, value: str) -> None:
+    result = clean_yesno(raw)
+    assert result.value == value
+    assert result.notes[-1] == "是/否等寫法統一為有/無"
+
+
+@pytest.mark.parametrize(
+    "raw", ["maybe", "有無", "是否", "2", "yes!", "●", "不知道", 2, -1, 0.5, float("nan"), MARCH_7]
+)
+def test_clean_yesno_rejects(raw: object) -> None:
+    fails(clean_yesno, raw, "請填「有」或「無」")
+
+
+# --- clean_ubn ----------------------------------------------------------------------------------
+
+LEADING_ZERO = ("補回遺失的前導0",)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        ("04541302", "04541302", ()),
+        (22099131, "22099131", ()),
+        (4541302, "04541302", LEADING_ZERO),
+        (4541302.0, "04541302", LEADING_ZERO),
+        (0, "00000000", LEADING_ZERO),
+        (" 04541302 ", "04541302", ("去除前後空白",)),
+        ("0454-1302", "04541302", ("移除分隔符號",)),
+        ("0454－1302", "04541302", ("移除分隔符號",)),
+        ("04 541 302", "04541302", ("移除分隔符號",)),
+        ("04.541.302", "04541302", ("移除分隔符號",)),
+        ("０４５４１３０２", "04541302", ("全形英數轉半形",)),
+        ("22099132", "22099132", ()),  # checksum is not this function's business
+    ],
+)
+def test_clean_ubn(raw: object, value: str, notes: tuple[str, ...]) -> None:
+    assert clean_ubn(raw) == Cleaned(value, raw, notes)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "4541302",  # text keeps its zeros: a 7-digit text really is missing a digit
+        "045413021",
+        "0454130a",
+        "統編04541302",
+        "٠٤٥٤١٣٠٢",
+        "04/541/302",
+        100_000_000,
+        -4541302,
+        4541302.5,
+        float("nan"),
+        True,
+        MARCH_7,
+    ],
+)
+def test_clean_ubn_rejects(raw: object) -> None:
+    fails(clean_ubn, raw, "統一編號應為8位數字")
+
+
+# --- clean_phone --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        ("02-2345-6789", "02-2345-6789", ()),
+        ("(02)2345-6789", "(02)2345-6789", ()),
+        ("0912-345-678", "0912-345-678", ()),
+        ("+886 912 345 678", "+886 912 345 678", ()),
+        ("02-2345-6789#123", "02-2345-6789#123", ()),
+        ("02-2345-6789 分機 123", "02-2345-6789 分機 123", ()),
+        ("02-2345-6789轉123", "02-2345-6789轉123", ()),
+        ("02-2345-6789 ext 12", "02-2345-6789 ext 12", ()),
+        ("02-2345-6789 EXT. 12", "02-2345-6789 EXT 12", ("移除非電話字元",)),
+        ("02  2345   6789", "02 2345 6789", ("合併多餘空白",)),
+        ("Tel: 02-2345-6789", "02-2345-6789", ("移除非電話字元",)),
+        ("電話：(04)2345-6789", "(04)2345-6789", ("移除非電話字元",)),
+        ("02-23456789/0912345678", "02-23456789 0912345678", ("移除非電話字元",)),
+        ("０９１２－３４５－６７８", "0912-345-678", ("全形英數轉半形", "全形符號轉半形")),
+        ("（０２）２３４５－６７８９", "(02)2345-6789", ("全形英數轉半形", "全形符號轉半形")),
+        ("＋８８６ ９１２３４５６７８", "+886 912345678", ("全形英數轉半形", "全形符號轉半形")),
+        ("0912—345—678", "0912-345-678", ("全形符號轉半形",)),
+        ("無", "無", ()),  # no digits: left for the validators
+        (" 不提供 ", "不提供", ("去除前後空白",)),
+        (912345678, "0912345678", LEADING_ZERO),
+        (912345678.0, "0912345678", LEADING_ZERO),
+        (223456789, "223456789", ()),  # a landline cannot be told from a local number
+        (37654321, "37654321", ()),
+        (886912345678, "886912345678", ()),
+    ],
+)
+def test_clean_phone(raw: object, value: str, notes: tuple[str, ...]) -> None:
+    assert clean_phone(raw) == Cleaned(value, raw, notes)
+
+
+@pytest.mark.parametrize(
+    "raw", [True, -912345678, 1.5, float("nan"), float("inf"), MARCH_7, 10**25]
+)
+def test_clean_phone_rejects_non_text(raw: object) -> None:
+    fails(clean_phone, raw, "不是電話號碼")
+
+
+@given(st.text().filter(lambda t: t.strip()))
+def test_clean_phone_never_raises_for_text(text: str) -> None:
+    result = clean_phone(text)
+    again = clean_phone(result.value)
+    assert again.value == result.value
+    assert not again.notes
+
+
+# --- clean_email --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        ("abc@gmail.com", "abc@gmail.com", ()),
+        ("Abc.Def@Example.COM.TW", "Abc.Def@example.com.tw", ("網域改為小寫",)),
+        (" abc@gmail.com ", "abc@gmail.com", ("去除前後空白",)),
+        ("abc＠gmail.com", "abc@gmail.com", ("全形符號轉半形",)),
+        ("ａｂｃ＠ｇｍａｉｌ．ｃｏｍ", "abc@gmail.com", ("全形英數轉半形", "全形符號轉半形")),
+        ("abc@gmail。com", "abc@gmail.com", ("全形符號轉半形",)),
+        ("abc @ gmail.com", "abc@gmail.com", ("移除空白",)),
+        ("mailto:abc@gmail.com", "abc@gmail.com", ("移除「mailto:」",)),
+        ("a+tag@mail.example.org", "a+tag@mail.example.org", ()),
+        ("abc@xn--kpry57d.xn--kpry57d", "abc@xn--kpry57d.xn--kpry57d", ()),
+        ("abc@範例.台灣", "abc@範例.台灣", ()),
+    ],
+)
+def test_clean_email(raw: object, value: str, notes: tuple[str, ...]) -> None:
+    assert clean_email(raw) == Cleaned(value, raw, notes)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "abc",
+        "abc@",
+        "@gmail.com",
+        "abc@gmail",
+        "abc@gmail.",
+        "abc@.com",
+        "abc@gmail..com",
+        "abc@gmail.c",
+        "abc@gmail.123",
+        "a@b@c.com",
+        "a@x.com;b@y.com",
+        123,
+        True,
+    ],
+)
+def test_clean_email_rejects(raw: object) -> None:
+    fails(clean_email, raw, "E-Mail格式不正確")
+
+
+# --- clean_choice -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "choices", "value", "notes"),
+    [
+        ("A類", CATEGORIES, "A類", ()),
+        (" A類 ", CATEGORIES, "A類", ("去除前後空白",)),
+        ("a類", CATEGORIES, "A類", ("選項寫法統一為「A類」",)),
+        ("Ａ類", CATEGORIES, "A類", ("全形英數轉半形",)),
+        ("A 類", CATEGORIES, "A類", ("選項寫法統一為「A類」",)),
+        ("A", CATEGORIES, "A類", ("選項寫法統一為「A類」",)),
+        ("b", CATEGORIES, "B類", ("選項寫法統一為「B類」",)),
+        ("組織凝聚力(O)", FACETS, "組織凝聚力(O)", ()),
+        ("組織凝聚力（O）", FACETS, "組織凝聚力(O)", ("選項寫法統一為「組織凝聚力(O)」",)),
+        ("組織凝聚力 (o)", FACETS, "組織凝聚力(O)", ("選項寫法統一為「組織凝聚力(O)」",)),
+        ("組織凝聚力", FACETS, "組織凝聚力(O)", ("選項寫法統一為「組織凝聚力(O)」",)),
+        ("O", FACETS, "組織凝聚力(O)", ("選項寫法統一為「組織凝聚力(O)」",)),
+        ("i", FACETS, "資訊加值力(I)", ("選項寫法統一為「資訊加值力(I)」",)),
+        ("台北市", ["臺北市", "新北市"], "臺北市", ("選項寫法統一為「臺北市」",)),
+        ("台西郷", ["臺西鄉", "麥寮鄉"], "臺西鄉", ("選項寫法統一為「臺西鄉」",)),
+        ("1", ["1", "2"], "1", ()),
+        (1, ["1", "2"], "1", ()),
+    ],
+)
+def test_clean_choice(raw: object, choices: list[str], value: str, notes: tuple[str, ...]) -> None:
+    assert clean_choice(raw, choices) == Cleaned(value, raw, notes)
+
+
+def test_clean_choice_aliases() -> None:
+    aliases = {"領導企業": "領導企業提案", "輔導單位": "輔導單位提案"}
+    routes = ["領導企業提案", "輔導單位提案"]
+    assert clean_choice("領導企業", routes, aliases) == Cleaned(
+        "領導企業提案", "領導企業", ("選項寫法統一為「領導企業提案」",)
+    )
+    assert clean_choice("輔導 單位", routes, aliases).value == "輔導單位提案"  # loose alias
+    assert clean_choice("領導企業提案", routes, aliases).notes == ()
+    fails(clean_choice, "企業", "不在可選清單中", choices=routes, aliases=aliases)
+
+
+@pytest.mark.parametrize(
+    ("raw", "choices"),
+    [
+        ("C", CATEGORIES),
+        ("C類", CATEGORIES),
+        ("類", CATEGORIES),
+        ("AB", CATEGORIES),
+        ("X", FACETS),
+        ("力", FACETS),
+        ("組織", FACETS),
+        ("A", ["Apple", "Avocado"]),  # two choices start with the letter
+        ("製造", ["製造業", "營建工程業"]),  # only a single ASCII letter may be a prefix
+        ("A", []),
+        (True, CATEGORIES),
+    ],
+)
+def test_clean_choice_rejects(raw: object, choices: list[str]) -> None:
+    fails(clean_choice, raw, "不在可選清單中", choices=choices)
+
+
+def test_clean_choice_ambiguous_loose_match_is_rejected() -> None:
+    fails(clean_choice, "ab", "不在可選清單中", choices=["AB", "Ab"])
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+raw_values = st.one_of(
+    st.none(),
+    st.text(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+)
+typed_text = st.text(
+    alphabet=st.sampled_from("0123456789０１２３,，. -+$%萬元年月日/台臺郷 \u3000Aa○✔")
+)
+
+
+@pytest.mark.parametrize("cleaner", ALL_CLEANERS, ids=lambda f: f.__name__)
+@given(raw=st.one_of(raw_values, typed_text))
+def test_every_cleaner_is_total(cleaner: Callable[[object], Cleaned], raw: object) -> None:
+    try:
+        result = cleaner(raw)
+    except NormalizeError as error:
+        assert error.reason
+        return
+    assert isinstance(result, Cleaned)
+    assert result.original is raw
+    assert all(isinstance(note, str) and note for note in result.notes)
+
+
+@given(
+    raw=raw_values,
+    choices=st.lists(st.text(), max_size=5),
+    aliases=st.dictionaries(st.text(), st.text(), max_size=3),
+)
+def test_clean_choice_is_total(raw: object, choices: list[str], aliases: dict[str, str]) -> None:
+    try:
+        result = clean_choice(raw, choices, aliases)
+    except NormalizeError:
+        return
+    assert result.value is None or result.value in choices or result.value in aliases.values()
+
+
+IDEMPOTENT: list[Callable[[object], Cleaned]] = [
+    clean_text,
+    clean_place,
+    clean_int,
+    clean_ubn,
+    clean_yesno,
+    clean_date_fixed,
+    clean_number,
+    clean_phone,
+    clean_email,
+    clean_year_fixed,
+    clean_category,
+]
+
+
+@pytest.mark.parametrize("cleaner", IDEMPOTENT, ids=lambda f: f.__name__)
+@given(raw=st.one_of(raw_values, typed_text))
+def test_cleaning_is_idempotent(cleaner: Callable[[object], Cleaned], raw: object) -> None:
+    try:
+        first = cleaner(raw)
+    except NormalizeError:
+        return
+    again = cleaner(first.value)
+    assert again.value == first.value
+    assert again.notes == ()
+
+
+big_ints = st.integers(min_value=-(10**60), max_value=10**60)
+
+
+@given(big_ints)
+def test_int_round_trips(n: int) -> None:
+    for text in (str(n), f"{n:,}", f"{n:,}元", f" {n:,} 元 ", f"NT${n:,}"):
+        assert clean_int(text).value == n
+        assert clean_number(text).value == n
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_wan_round_trips(n: int) -> None:
+    assert clean_int(f"{n}萬").value == n * 10_000
+    assert clean_int(f"{n / 10_000:.4f}萬").value == n
+
+
+@given(st.integers(min_value=-(10**6), max_value=10**6), st.integers(min_value=1, max_value=6))
+def test_decimal_round_trips(n: int, places: int) -> None:
+    text = f"{n / 10**places:.{places}f}"
+    assert clean_number(text).value == pytest.approx(n / 10**places)
+    assert clean_percent(text + "%").value == round(n / 10**places / 100, 10)
+
+
+roc_dates = st.dates(min_value=date(1912, 1, 1), max_value=date(2910, 12, 31))
+
+
+@given(roc_dates)
+def test_roc_formats_round_trip(day: date) -> None:
+    y, m, d = day.year - 1911, day.month, day.day
+    texts = [
+        f"{y}/{m}/{d}",
+        f"{y:03d}/{m:02d}/{d:02d}",
+        f"{y}.{m:02d}.{d:02d}",
+        f"{y}-{m}-{d}",
+        f"{y:03d}{m:02d}{d:02d}",
+        f"民國{y}年{m}月{d}日",
+        f"{y}年{m}月{d}日",
+        f"中華民國{y:03d}年{m:02d}月{d:02d}日",
+        f"{y}/{m}/{d}".translate(str.maketrans("0123456789/", "０１２３４５６７８９／")),
+    ]
+    for text in texts:
+        result = clean_date(text)
+        assert result.value == day, text
+        assert "民國年轉西元" in result.notes
+
+
+@given(st.dates(min_value=date(1000, 1, 1)))
+def test_western_formats_round_trip(day: date) -> None:
+    y, m, d = day.year, day.month, day.day
+    for text in (day.isoformat(), f"{y}/{m}/{d}", f"{y}.{m}.{d}", f"{y}年{m}月{d}日"):
+        assert clean_date(text) == Cleaned(day, text, ())
+    assert clean_date(f"{y:04d}{m:02d}{d:02d}").value == day
+
+
+@given(st.dates(min_value=date(1954, 10, 3), max_value=date(2119, 1, 1)))
+def test_excel_serials_round_trip(day: date) -> None:
+    serial = (day - date(1899, 12, 30)).days
+    assert clean_date(serial).value == day
+    assert clean_date(float(serial) + 0.5).value == day
+
+
+@given(st.integers(min_value=1, max_value=114))
+def test_year_round_trips(roc: int) -> None:
+    for raw in (roc, str(roc), f"民國{roc}年", f"{roc}年度", roc + 1911, f"{roc + 1911}年"):
+        assert clean_year(raw, today=TODAY).value == roc
+
+
+@given(st.integers(min_value=0, max_value=99_999_999))
+def test_ubn_round_trips(n: int) -> None:
+    text = f"{n:08d}"
+    assert clean_ubn(n).value == text
+    assert clean_ubn(float(n)).value == text
+    assert clean_ubn(f"{text[:4]}-{text[4:]}").value == text
+    assert clean_ubn(f" {text[:2]} {text[2:5]} {text[5:]} ").value == text
+
+
+@given(st.integers(min_value=-1000, max_value=1000))
+def test_percent_round_trips(k: int) -> None:
+    assert clean_percent(f"{k}%").value == round(k / 100, 10)
+    assert clean_percent(f"{k} ％").value == round(k / 100, 10)
+
+
+# --- long input ---------------------------------------------------------------------------------
+
+LONG_INPUTS = [
+    "1" * 10_000,
+    " " * 10_000 + "x",
+    "1 " * 5_000,
+    "1," * 5_000,
+    "1,000" * 2_000,
+    "-" * 10_000,
+    "/" * 10_000,
+    "1/" * 5_000,
+    "年" * 10_000,
+    "(" * 10_000 + "1",
+    "ext" * 3_333,
+    "e" * 10_000,
+    "@" * 10_000,
+    "a@" + "b." * 5_000,
+    "112/3/7 " * 1_250,
+    " 1" * 5_000 + "x",
+    "1" + " " * 10_000 + "2",
+    "\u00a0\u200b" * 5_000,
+    "台" * 10_000,
+    "萬" * 10_000,
+    "1e" * 5_000,
+    "民國" * 5_000,
+]
+
+
+@pytest.mark.parametrize("text", LONG_INPUTS, ids=range(len(LONG_INPUTS)))
+def test_long_strings_are_fast(text: str) -> None:
+    cleaners = [*ALL_CLEANERS, lambda raw: clean_choice(raw, [*FACETS, text[:50]])]
+    start = time.perf_counter()
+    for cleaner in cleaners:
+        with contextlib.suppress(NormalizeError):
+            cleaner(text)
+    assert time.perf_counter() - start < 0.5
+
+
+def test_huge_int_inputs() -> None:
+    huge = 10**5000
+    assert clean_int(huge).value == huge
+    assert clean_number(huge).value == huge
+    fails(clean_percent, huge, "不是百分比")
+    fails(clean_date, huge, "無法辨識的日期")
+    fails(clean_ubn, huge, "統一編號應為8位數字")
+    fails(clean_year, huge, "無法辨識的年度")
+
+
+def test_excel_serial_epoch() -> None:
+    assert clean_date(45000).value == date(1899, 12, 30) + timedelta(days=45000)

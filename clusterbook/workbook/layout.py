@@ -480,6 +480,8 @@ class _Builder:
             column(f"TW_{i}", county, towns)
         ts = self.p.townships
         column("T_KEY", "key", [f"{t.county}|{t.township}" for t in ts])
+        column("T_COUNTY", "county", [t.county for t in ts])
+        column("T_TOWN", "township", [t.township for t in ts])
         column("T_TIER", "tier", [t.tier for t in ts])
         column("T_CODE", "towncode", [t.towncode for t in ts])
         rec = [

@@ -1,0 +1,40 @@
+"""The raw content of a workbook, whatever it came from: cells with their values and formulas.
+
+Both readers (xlsx files and Google Sheets) produce a :class:`RawBook`; everything after reading
+(locating fields through the field map, normalising, checking) works on it alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Cell = tuple[Any, str | None]
+"""(value, formula): the typed or cached value, and the formula text ("=…") or None."""
+
+
+@dataclass
+class RawSheet:
+    title: str
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    """Non-empty cells by (row, col), 1-based."""
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    """Merged ranges as (first_row, first_col, last_row, last_col)."""
+
+    def value(self, row: int, col: int) -> Any:
+        cell = self.cells.get((row, col))
+        return None if cell is None else cell[0]
+
+    def formula(self, row: int, col: int) -> str | None:
+        cell = self.cells.get((row, col))
+        return None if cell is None else cell[1]
+
+
+@dataclass
+class RawBook:
+    source: str
+    """A file path or a Google Sheets URL."""
+    sheets: dict[str, RawSheet]
+    """By title, in workbook order."""
+    digest: str = ""
+    """sha256 of the file's bytes (files) or of the cell contents (Google Sheets)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from clusterbook.workbook import a1
 from clusterbook.workbook.spec import Program, Rule
 
 SEVERITIES = ("error", "warning", "info")
@@ -21,9 +22,12 @@ class Finding:
     value: Any = None
     file: str = ""
     field: str = ""
+    fatal: bool = False
+    """The input could not be used at all (the rule's ``fatal`` flag in the catalog)."""
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        del out["fatal"]
         if out["value"] is not None and not isinstance(out["value"], str | int | float | bool):
             out["value"] = str(out["value"])
         return out
@@ -42,7 +46,7 @@ def make(
     """Format the rule's zh-TW template with the location, the value and the rule's parameters."""
     shown = "" if value is None else value
     message = rule.message.format(sheet=sheet, cell=cell, value=shown, file=file, **params)
-    return Finding(rule.id, rule.severity, message, sheet, cell, value, file, field)
+    return Finding(rule.id, rule.severity, message, sheet, cell, value, file, field, rule.fatal)
 
 
 def finding(program: Program, rule_id: str, **kw: Any) -> Finding:
@@ -54,3 +58,43 @@ def count_by_severity(findings: list[Finding]) -> dict[str, int]:
     for f in findings:
         counts[f.severity] += 1
     return counts
+
+
+class Collector:
+    """Collects findings for one workbook, locating them through its field map."""
+
+    def __init__(self, program: Program, refs: dict, file: str = "") -> None:
+        self.program = program
+        self.refs = refs
+        self.file = file
+        self.items: list[Finding] = []
+
+    def add(self, rule_id: str, *, sheet: str = "", cell: str = "", value: Any = None, **params: Any) -> None:
+        self.items.append(
+            make(self.program.rules[rule_id], sheet=sheet, cell=cell, value=value, file=self.file, **params)
+        )
+
+    def at(
+        self,
+        rule_id: str,
+        field_id: str,
+        index: int | None = None,
+        *,
+        where: tuple[str, str] | None = None,
+        value: Any = None,
+        **params: Any,
+    ) -> None:
+        """A finding at a field's cell, row ``index`` of a table column, or an explicit ``where``."""
+        ref = self.refs.get(field_id)
+        sheet = cell = ""
+        if where is not None:
+            sheet, cell = where
+        elif ref is not None:
+            sheet = ref.sheet
+            cell = a1.cell(ref.first_row, ref.first_col) if index is None else a1.cell(*ref.cell_at(index))
+        spec = self.program.fields.get(field_id)
+        params.setdefault("label", spec.full_label if spec else (ref.label if ref else field_id))
+        rule = self.program.rules[rule_id]
+        self.items.append(
+            make(rule, sheet=sheet, cell=cell, value=value, file=self.file, field=field_id, **params)
+        )

@@ -233,6 +233,7 @@ def build(prog: Program, s: Scenario) -> FormData:
             "proposal.cluster_type": s.cluster_type,
             "proposal.route": s.route,
             "proposal.date": "112/02/15" if s.category == "B類" else "112/03/01",
+            "unit.name": s.businesses[0][0] if leader_route else f"{s.places[0][0][:2]}數位整合行銷有限公司",
             "unit.address": f"{s.places[0][0]}{s.places[0][1]}中山路{rng.randint(1, 300)}號",
             "unit.owner": _person(rng),
             "unit.main_business": "數位行銷與在地輔導" if not leader_route else s.businesses[0][2],
@@ -321,7 +322,7 @@ def build(prog: Program, s: Scenario) -> FormData:
         {
             "usage.fb": f"{rng.randint(100, 5000)}人",
             "usage.line": f"{rng.randint(0, 800)}人",
-            "usage.pos": "無",
+            "usage.pos_system": "無",
         }
         for _ in range(n)
     ]
@@ -419,6 +420,20 @@ def build(prog: Program, s: Scenario) -> FormData:
             "tools.purpose": "會員經營與推播",
         },
         {"tools.category": "經營管理類", "tools.name": "雲端POS", "tools.purpose": "銷售數據整合"},
+    ]
+    data.tables["consultants"] = [
+        {
+            "consultants.name": f["contact.pi_name"],
+            "consultants.employer": f["unit.name"],
+            "consultants.gender": rng.choice(["男", "女"]),
+            "consultants.title": "總經理",
+            "consultants.seniority": rng.randint(5, 20),
+            "consultants.role": "計畫主持人/顧問",
+            "consultants.plan": "整體群聚的數位工具導入、群聚活動規劃與執行、協助群聚永續經營",
+            "consultants.education": "大學(學士)",
+            "consultants.expertise": "行銷流通",
+            "consultants.expertise_note": "社群行銷、電商營運、活動企劃",
+        }
     ]
     data.tables["partners"] = [
         {

@@ -98,10 +98,6 @@ _ROC_OFFSET = 1911
 _DATE_SEP = re.compile(r"([0-9]{1,4})[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})")
 _DATE_ZH = re.compile(r"([0-9]{1,4})年([0-9]{1,2})月([0-9]{1,2})[日號]?")
 _DATE_COMPACT = re.compile(r"([0-9]{3,4})([0-9]{2})([0-9]{2})")  # 7 digits ROC, 8 Western
-_DATE_NO_YEAR = (
-    re.compile(r"([0-9]{1,2})[/-]([0-9]{1,2})"),
-    re.compile(r"([0-9]{1,2})月([0-9]{1,2})[日號]?"),
-)
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?")
 _ROC_PREFIXES = ("中華民國", "民國")
 _WESTERN_PREFIX = "西元"
@@ -303,12 +299,12 @@ def clean_percent(raw: object) -> Cleaned:
 # --- dates ------------------------------------------------------------------------------------
 
 
-def clean_date(raw: object, *, today: date | None = None) -> Cleaned:
+def clean_date(raw: object) -> Cleaned:
     """A ``date`` from a date, an Excel serial (20000–80000), or ROC / Western text.
 
     Text: 112/3/7, 112.03.07, 112-3-7, 1120307, (中華)民國112年3月7日, 2023/3/7, 20230307,
     2023年3月7日, optionally followed by a time (ignored). Years below 1000 are ROC years.
-    A month/day without a year ("3/7", "3月7日") takes ``today``'s year (default: today), noted.
+    A month and day without a year ("3/7") is refused rather than guessed.
     """
     if isinstance(raw, bool):
         raise _fail("無法辨識的日期", raw)
@@ -322,7 +318,7 @@ def clean_date(raw: object, *, today: date | None = None) -> Cleaned:
     text, notes = _start(raw)
     if text is None:
         return Cleaned(None, raw, tuple(notes))
-    return Cleaned(_date_from_text(text, notes, raw, today), raw, tuple(notes))
+    return Cleaned(_date_from_text(text, notes, raw), raw, tuple(notes))
 
 
 def _date_from_number(raw: int | float) -> Cleaned:
@@ -337,10 +333,10 @@ def _date_from_number(raw: int | float) -> Cleaned:
     if raw != int(raw) or not 1_000_000 <= raw < 100_000_000:
         raise _fail("無法辨識的日期", raw)
     notes = []
-    return Cleaned(_date_from_text(str(int(raw)), notes, raw, None), raw, tuple(notes))
+    return Cleaned(_date_from_text(str(int(raw)), notes, raw), raw, tuple(notes))
 
 
-def _date_from_text(text: str, notes: list[str], raw: object, today: date | None) -> date:
+def _date_from_text(text: str, notes: list[str], raw: object) -> date:
     text = _step(text, notes, "全形符號轉半形", text.translate(_PUNCT))
     head, _, tail = text.rpartition(" ")
     time_match = _TIME.fullmatch(tail) if head else None
@@ -367,12 +363,7 @@ def _date_from_text(text: str, notes: list[str], raw: object, today: date | None
         elif era in _ROC_PREFIXES:
             raise _fail("無法辨識的日期", raw)
     else:
-        match = None if era else next((m for p in _DATE_NO_YEAR if (m := p.fullmatch(text))), None)
-        if not match:
-            raise _fail("無法辨識的日期", raw)
-        year = (today or date.today()).year
-        month, day = (int(g) for g in match.groups())
-        notes.append("未填年份，以今年計")
+        raise _fail("無法辨識的日期", raw)  # a month and day without a year is not guessed
     try:
         return date(year, month, day)
     except ValueError:
@@ -406,7 +397,7 @@ def clean_year(raw: object, *, today: date | None = None) -> Cleaned:
             raise _fail("無法辨識的年度", raw)
         return _roc_year(year, raw, notes, current, western=western)
     try:
-        day = _date_from_text(text, [], raw, today)
+        day = _date_from_text(text, [], raw)
     except NormalizeError:
         raise _fail("無法辨識的年度", raw) from None
     return _roc_year(day.year, raw, [*notes, "日期取民國年"], current, western=True)

@@ -6,6 +6,7 @@ Both readers (xlsx files and Google Sheets) produce a :class:`RawBook`; everythi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,3 +39,20 @@ class RawBook:
     """By title, in workbook order."""
     digest: str = ""
     """sha256 of the file's bytes (files) or of the cell contents (Google Sheets)."""
+    titles: list[str] = field(default_factory=list)
+    """Every sheet title in workbook order (defaults to the loaded sheets' titles)."""
+    loader: Callable[[str], RawSheet] | None = None
+    """Parses a sheet on first use (files read only the sheets the field map needs)."""
+    notes: list[str] = field(default_factory=list)
+    """Active content seen while reading (macros, external links, script links), never executed."""
+
+    def __post_init__(self) -> None:
+        if not self.titles:
+            self.titles = list(self.sheets)
+
+    def sheet(self, title: str) -> RawSheet | None:
+        if title not in self.sheets:
+            if self.loader is None or title not in self.titles:
+                return None
+            self.sheets[title] = self.loader(title)
+        return self.sheets[title]

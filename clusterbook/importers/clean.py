@@ -1,0 +1,98 @@
+"""Normalise one cell by its field type, with the program's lists and aliases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from clusterbook.importers import normalize as n
+from clusterbook.workbook.spec import Field, Program
+
+YEAR_ROC_OFFSET = 1911
+ROC_NOTE = "民國年轉西元"
+
+
+class Cleaner:
+    """Turns raw cell values into typed values: ``clean(field, raw) -> Cleaned``.
+
+    Values that are already canonical take a fast path (no work, no notes).
+    """
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.aliases: dict[str, dict[str, str]] = {}
+        for lid, lst in program.lists.items():
+            alias = {}
+            for value, code in lst.codes.items():
+                alias[code] = value
+                alias[f"{code} {value}"] = value
+                alias[f"{code}{value}"] = value
+            self.aliases[lid] = alias
+        self.towns = {t.township for t in program.townships}
+        self.town_alias = {
+            "".join(t.seed_spelling.split()): t.township
+            for t in program.townships
+            if t.seed_spelling != t.township
+        }
+        self.year_roc = int(program.params["year_roc"])
+        self._sets = {lid: frozenset(lst.values) for lid, lst in program.lists.items()}
+
+    def clean(self, f: Field, raw: Any, *, list_id: str | None = None) -> n.Cleaned:
+        t = f.type
+        if raw is None:
+            return n.Cleaned(None, raw)
+        if t in ("text", "longtext", "url"):
+            if type(raw) is str and raw and raw.strip() == raw and raw.isprintable():
+                return n.Cleaned(raw, raw)
+            return n.clean_text(raw)
+        if t in ("enum", "yesno"):
+            lid = list_id or (f.list if t == "enum" else "yesno")
+            if raw in self._sets[lid]:
+                return n.Cleaned(raw, raw)
+            if t == "yesno":
+                return n.clean_yesno(raw)
+            if lid == "counties":
+                place = n.clean_place(raw)
+                choice = n.clean_choice(place.value, self.program.lists[lid].values)
+                return n.Cleaned(choice.value, raw, place.notes + choice.notes)
+            return n.clean_choice(raw, self.program.lists[lid].values, self.aliases[lid])
+        if t == "township":
+            if raw in self.towns:
+                return n.Cleaned(raw, raw)
+            place = n.clean_place(raw)
+            official = self.town_alias.get(place.value, place.value)
+            if official != place.value:
+                return n.Cleaned(official, raw, (*place.notes, f"附件三寫法「{place.value}」改為正式名稱"))
+            return place
+        if t in ("integer", "money"):
+            if type(raw) is int:
+                return n.Cleaned(raw, raw)
+            return n.clean_int(raw, allow_wan=t == "money")
+        if t == "percent":
+            return n.clean_percent(raw)
+        if t == "ubn":
+            if type(raw) is str and len(raw) == 8 and raw.isdigit() and raw.isascii():
+                return n.Cleaned(raw, raw)
+            return n.clean_ubn(raw)
+        if t == "date":
+            # 民國 dates are the form's own format: converting them is not a correction
+            c = n.clean_date(raw)
+            return n.Cleaned(c.value, raw, tuple(x for x in c.notes if x != ROC_NOTE))
+        if t == "year":
+            if type(raw) is int and 0 < raw <= self.year_roc:
+                return n.Cleaned(raw, raw)
+            return n.clean_year(raw)
+        if t == "phone":
+            return n.clean_phone(raw)
+        if t == "email":
+            return n.clean_email(raw)
+        raise ValueError(f"not an input type: {t}")
+
+
+def shown(value: Any) -> str:
+    """How a normalised value is shown in a message: ROC dates, percentages, as typed otherwise."""
+    if isinstance(value, dt.date):
+        return f"{value.year - YEAR_ROC_OFFSET}/{value.month:02d}/{value.day:02d}"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) > 1 else f"{value:.1%}".replace(".0%", "%")
+    return str(value)

@@ -1,0 +1,230 @@
+"""From a RawBook and its field map to a Proposal: locate, normalise, type-check every input.
+
+Findings raised here: FIELD-NORMALIZED (each change, with the original), FIELD-TYPE, FIELD-ENUM,
+FIELD-RANGE, FIELD-REQUIRED, BUDGET-NEGATIVE, TABLE-CAPACITY, TABLE-EMPTY and TABLE-MERGED.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from clusterbook.findings import Collector
+from clusterbook.importers.clean import Cleaner, shown
+from clusterbook.importers.fieldmap import FieldMap
+from clusterbook.importers.normalize import NormalizeError
+from clusterbook.importers.rawbook import RawBook, RawSheet
+from clusterbook.proposal import Proposal
+from clusterbook.workbook import a1
+from clusterbook.workbook.layout import TYPE_HINTS, build_layout
+from clusterbook.workbook.spec import Field, Matrix, Program, Table
+
+MAX_INTEGER = 10**7
+MAX_MONEY = 10**12
+DTYPES = {"integer": "Int64", "money": "Int64", "year": "Int64", "percent": "Float64"}
+
+
+def extract(raw: RawBook, fmap: FieldMap, program: Program, out: Collector, today: dt.date) -> Proposal:
+    """Read every input field and table of the program through the workbook's field map."""
+    reader = _Reader(raw, fmap, program, out, today)
+    proposal = Proposal(raw.source, program, fmap.meta, fmap.refs, digest=raw.digest)
+    for fid, f in program.fields.items():
+        if f.table is None and f.is_input and fid in fmap.refs:
+            proposal.fields[fid] = reader.single(f)
+    for tid, table in program.tables.items():
+        inputs = [c for c in table.columns if c.is_input and c.id in fmap.refs]
+        if inputs:
+            proposal.tables[tid] = reader.table(table, inputs)
+    for mid, matrix in program.matrices.items():
+        if matrix.value.id in fmap.refs:
+            proposal.tables[mid] = reader.matrix(matrix)
+    return proposal
+
+
+class _Reader:
+    def __init__(self, raw: RawBook, fmap: FieldMap, program: Program, out: Collector, today: dt.date) -> None:
+        self.raw, self.refs, self.program, self.out, self.today = raw, fmap.refs, program, out, today
+        self.cleaner = Cleaner(program)
+        self._merged_seen: set[tuple[str, tuple[int, int, int, int]]] = set()
+
+    def _sheet(self, title: str) -> RawSheet:
+        return self.raw.sheet(title) or RawSheet(title)
+
+    @staticmethod
+    def _raw(sheet: RawSheet, r: int, c: int) -> Any:
+        cell = sheet.cells.get((r, c))
+        if cell is None:
+            return None
+        value, formula = cell
+        return formula if value is None and formula else value
+
+    def single(self, f: Field) -> Any:
+        ref = self.refs[f.id]
+        sheet = self._sheet(ref.sheet)
+        value = self.value(f, self._raw(sheet, ref.first_row, ref.first_col), None)
+        if value is None and f.required:
+            self.out.at("FIELD-REQUIRED", f.id)
+        return value
+
+    def value(
+        self,
+        f: Field,
+        raw: Any,
+        index: int | None,
+        *,
+        list_id: str | None = None,
+        where: tuple[str, str] | None = None,
+    ) -> Any:
+        """Normalise one cell; report what changed and what is wrong; None when unusable."""
+        if raw is None:
+            return None
+        try:
+            cleaned = self.cleaner.clean(f, raw, list_id=list_id)
+        except NormalizeError as exc:
+            if f.type in ("enum", "yesno"):
+                lid = list_id or (f.list if f.type == "enum" else "yesno")
+                choices = self.program.lists[lid].values
+                listed = "、".join(choices) if len(choices) <= 12 else "、".join(choices[:12]) + "…"
+                self.out.at("FIELD-ENUM", f.id, index, where=where, value=raw, choices=listed)
+            else:
+                reason, expected = exc.reason, TYPE_HINTS[f.type]
+                self.out.at("FIELD-TYPE", f.id, index, where=where, value=raw, reason=reason, expected=expected)
+            return None
+        value = cleaned.value
+        if cleaned.notes and value is not None:
+            self.out.at(
+                "FIELD-NORMALIZED",
+                f.id,
+                index,
+                where=where,
+                value=shown(value),
+                original=raw,
+                notes="、".join(dict.fromkeys(cleaned.notes)),
+            )
+        return self._in_range(f, value, index, where)
+
+    def _in_range(self, f: Field, value: Any, index: int | None, where: tuple[str, str] | None) -> Any:
+        reason = None
+        if f.type in ("integer", "money") and value is not None:
+            limit = MAX_MONEY if f.type == "money" else MAX_INTEGER
+            if value < 0:
+                rule = "BUDGET-NEGATIVE" if f.id.startswith("budget.") else "FIELD-RANGE"
+                if rule == "BUDGET-NEGATIVE":
+                    self.out.at(rule, f.id, index, where=where, value=value)
+                    return None
+                reason = "不可為負數"
+            elif value > limit:
+                reason = f"超過合理上限 {limit:,}"
+        elif f.type == "percent" and value is not None and not 0 <= value <= 1:
+            reason = "應介於 0% 與 100% 之間"
+        elif f.type == "date" and value is not None and value > self.today:
+            reason = "日期晚於今天"
+        elif f.type == "year" and value is not None and value > self.program.params["year_roc"]:
+            reason = f"晚於計畫年度（民國 {self.program.params['year_roc']} 年）"
+        if reason is None:
+            return value
+        self.out.at("FIELD-RANGE", f.id, index, where=where, value=shown(value), reason=reason)
+        return None
+
+    def table(self, t: Table, inputs: list[Field]) -> pd.DataFrame:
+        sheet = self._sheet(self.refs[inputs[0].id].sheet)
+        refs = [self.refs[c.id] for c in inputs]
+        self._merges(t, sheet, refs)
+        rows = []
+        for i in range(t.capacity):
+            raw = [self._raw(sheet, *ref.cell_at(i)) for ref in refs]
+            prefilled = i < len(t.prefill)
+            if not t.fixed_rows and not prefilled and all(v is None for v in raw):
+                continue
+            row: dict[str, Any] = {"pos": i}
+            item = t.rows[i] if t.rows else {}
+            for f, value in zip(inputs, raw, strict=True):
+                list_id = None
+                if f.type == "enum" and f.list and f.list.startswith("{item:"):
+                    list_id = item[f.list[len("{item:") : -1]]
+                row[f.name] = self.value(f, value, i, list_id=list_id)
+            for f in inputs:
+                if f.required and row[f.name] is None and raw[inputs.index(f)] is None:
+                    self.out.at("FIELD-REQUIRED", f.id, i)
+            if prefilled:
+                row.update({k.split(".", 1)[1]: v for k, v in t.prefill[i].items() if "." in k})
+                row["work_item"] = t.prefill[i].get("work_item")
+            for col in t.columns:
+                if col.type == "label":
+                    row[col.name] = item[col.item]
+            rows.append(row)
+        self._overflow(t, sheet, refs)
+        if t.min_rows and len(rows) < t.min_rows:
+            self.out.at("TABLE-EMPTY", inputs[0].id, 0, table=t.id, min_rows=t.min_rows, count=len(rows))
+        columns = ["pos", *[c.name for c in t.columns if c.is_input or c.type == "label"]]
+        if t.prefill:
+            columns.append("work_item")
+        frame = pd.DataFrame(rows, columns=columns, dtype=object)  # keeps None, no str inference
+        frame["pos"] = frame["pos"].astype(int)
+        for f in inputs:
+            if f.type in DTYPES:
+                frame[f.name] = frame[f.name].astype(DTYPES[f.type])
+        return frame
+
+    def matrix(self, m: Matrix) -> pd.DataFrame:
+        ref = self.refs[m.value.id]
+        sheet = self._sheet(ref.sheet)
+        records = []
+        for j in range(ref.last_col - ref.first_col + 1):
+            col = ref.first_col + j
+            values = [self._raw(sheet, ref.first_row + i, col) for i in range(len(m.items))]
+            if all(v is None for v in values):
+                continue
+            for i, (item, raw) in enumerate(zip(m.items, values, strict=True)):
+                where = (sheet.title, a1.cell(ref.first_row + i, col))
+                value = self.value(m.value, raw, None, where=where)
+                records.append((j, i, item["facet"], item["level"], item["name"], value))
+        columns = ["member_index", "item_index", "facet", "level", "item", "value"]
+        frame = pd.DataFrame(records, columns=columns, dtype=object)
+        return frame.astype({"member_index": int, "item_index": int})
+
+    def _merges(self, t: Table, sheet: RawSheet, refs) -> None:
+        r1, r2 = refs[0].first_row, refs[0].last_row
+        c1, c2 = min(r.first_col for r in refs), max(r.last_col for r in refs)
+        for area in sheet.merged:
+            mr1, mc1, mr2, mc2 = area
+            if mr2 < r1 or mr1 > r2 or mc2 < c1 or mc1 > c2 or (sheet.title, area) in self._merged_seen:
+                continue
+            self._merged_seen.add((sheet.title, area))
+            self.out.add(
+                "TABLE-MERGED",
+                sheet=sheet.title,
+                cell=a1.cell(mr1, mc1),
+                range=a1.area(mr1, mc1, mr2, mc2),
+            )
+
+    def _overflow(self, t: Table, sheet: RawSheet, refs) -> None:
+        """Data typed below a table, where the template has nothing, is reported once."""
+        layout = build_layout(self.program.id)
+        limit = _next_used_row(layout, sheet.title, refs)
+        cols = {r.first_col for r in refs}
+        last = refs[0].last_row
+        found = [(r, c) for (r, c) in sheet.cells if last < r < limit and c in cols]
+        if found:
+            r, c = min(found)
+            self.out.add(
+                "TABLE-CAPACITY",
+                sheet=sheet.title,
+                cell=a1.cell(r, c),
+                value=self._raw(sheet, r, c),
+                table=t.id,
+                capacity=t.capacity,
+            )
+
+
+def _next_used_row(layout, title: str, refs) -> int:
+    """The first row below the table that the template itself uses (or no limit)."""
+    try:
+        sheet = next(s for s in layout.sheets if s.title == title)
+    except StopIteration:
+        return 10**9
+    last = refs[0].last_row
+    rows = [r for (r, _c) in sheet.cells if r > last]
+    return min(rows) if rows else 10**9

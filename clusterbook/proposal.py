@@ -1,0 +1,64 @@
+"""A proposal read back from a workbook: normalised fields, one DataFrame per table, provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from clusterbook.workbook import a1
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from clusterbook.workbook.layout import FieldRef
+    from clusterbook.workbook.spec import Program
+
+
+@dataclass
+class Proposal:
+    """What one workbook says, after normalisation, with every value traceable to its cell.
+
+    ``fields`` holds single fields by id (None when blank or unreadable). ``tables`` holds one
+    DataFrame per table, its columns named after the field ids without the table prefix, plus
+    ``pos`` (the 0-based row within the table: the cell of column ``x`` in that row is
+    ``cell("<table>.x", pos)``). Computed columns (``tier``, ``is_sme``, ``amount`` …) and
+    ``totals`` are recomputed by clusterbook, never taken from the workbook.
+    """
+
+    source: str
+    program: Program
+    meta: dict[str, str]
+    refs: dict[str, FieldRef]
+    fields: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    totals: dict[str, Any] = field(default_factory=dict)
+    digest: str = ""
+
+    def cell(self, field_id: str, index: int | None = None) -> tuple[str, str]:
+        """(sheet title, A1 cell) of a field, or of row ``index`` of a table column."""
+        ref = self.refs.get(field_id)
+        if ref is None:
+            return "", ""
+        if index is None:
+            return ref.sheet, a1.cell(ref.first_row, ref.first_col)
+        return ref.sheet, a1.cell(*ref.cell_at(index))
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies a proposal across revisions: the unit's 統一編號 and the cluster name."""
+        return (self.fields.get("unit.ubn") or "", self.fields.get("proposal.cluster_name") or "")
+
+    def table(self, table_id: str) -> pd.DataFrame:
+        return self.tables[table_id]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the program by id (worker processes send proposals back to the parent)."""
+        state = dict(self.__dict__)
+        state["program"] = self.program.id
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from clusterbook.workbook.spec import load_program
+
+        state["program"] = load_program(state["program"])
+        self.__dict__.update(state)

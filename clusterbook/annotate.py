@@ -51,7 +51,14 @@ def annotate_xlsx(source: str | Path, findings: list[Finding], output: str | Pat
         ws.column_dimensions[c.column_letter].width = width
     ordered = sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
     for row, f in enumerate(ordered, start=2):
-        values = (SEVERITY_LABELS[f.severity], f.rule, f.sheet, f.cell, f.message, "" if f.value is None else str(f.value))
+        values = (
+            SEVERITY_LABELS[f.severity],
+            f.rule,
+            f.sheet,
+            f.cell,
+            f.message,
+            "" if f.value is None else str(f.value),
+        )
         for col, value in enumerate(values, start=1):
             c = ws.cell(row=row, column=col)
             c.value = value

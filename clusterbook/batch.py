@@ -11,7 +11,9 @@ from clusterbook.report import Report
 
 
 def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
 
 
 def check_one(source: str, today: dt.date | None = None) -> Report:
@@ -44,7 +46,9 @@ def check_many(
         return out
     with ProcessPoolExecutor(max_workers=min(jobs, len(sources))) as pool:
         out = []
-        for report in pool.map(check_one, sources, [today] * len(sources), chunksize=_chunk(len(sources), jobs)):
+        for report in pool.map(
+            check_one, sources, [today] * len(sources), chunksize=_chunk(len(sources), jobs)
+        ):
             out.append(report)
             if progress:
                 progress(report)

@@ -78,6 +78,33 @@ def fields(
     _console().print(table)
 
 
+@app.command()
+def rules(
+    program: ProgramOpt = "dc112",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table 或 json。")] = "table",
+) -> None:
+    """列出檢核規則目錄：規則代碼、嚴重度、名稱與說明。"""
+    from clusterbook.findings import SEVERITY_LABELS
+    from clusterbook.workbook.spec import load_program
+
+    catalog = load_program(program).rules.values()
+    if fmt == "json":
+        rows = [
+            {"rule": r.id, "severity": r.severity, "title": r.title, "description": r.description} for r in catalog
+        ]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    if fmt != "table":
+        raise UsageError(f"--format 只接受 table 或 json，收到 {fmt!r}")
+    from rich.table import Table
+
+    table = Table("規則", "嚴重度", "名稱", box=None, padding=(0, 1))
+    table.add_column("說明", overflow="fold", ratio=1)
+    for r in catalog:
+        table.add_row(r.id, SEVERITY_LABELS[r.severity], r.title, r.description)
+    _console().print(table)
+
+
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
@@ -99,12 +126,17 @@ def _progress(total: int):
 
 @app.command()
 def check(
-    sources: Annotated[list[str], typer.Argument(help="提案活頁簿 (.xlsx) 或 Google 試算表網址／金鑰，可多個。")],
+    sources: Annotated[
+        list[str], typer.Argument(help="提案活頁簿 (.xlsx) 或 Google 試算表網址／金鑰，可多個。")
+    ],
     fmt: Annotated[str, typer.Option("--format", "-f", help="table、json 或 csv。")] = "table",
     annotate: Annotated[
-        Path | None, typer.Option("--annotate", help="在此資料夾寫出標註檢核結果的副本（原檔不變）。")
+        Path | None,
+        typer.Option("--annotate", help="在此資料夾寫出標註檢核結果的副本（原檔不變）。"),
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="平行處理的行程數（預設為 CPU 核心數）。")] = 0,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="平行處理的行程數（預設為 CPU 核心數）。")
+    ] = 0,
     min_severity: Annotated[
         str, typer.Option("--severity", help="只顯示此嚴重度以上的結果：error、warning 或 info。")
     ] = "info",
@@ -131,7 +163,9 @@ def check(
         _annotate_copies(reports, annotate)
     findings = [f for r in reports for f in r.findings if f.severity in shown]
     if fmt == "json":
-        sys.stdout.write(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(
+            json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=1) + "\n"
+        )
     elif fmt == "csv":
         _write_csv(findings)
     else:
@@ -177,7 +211,11 @@ def _print_reports(reports, shown: set[str]) -> None:
     console = _console()
     for r in reports:
         counts = r.counts()
-        status = "[red]無法讀取[/red]" if r.fatal else ("[red]有錯誤[/red]" if r.errors else "[green]通過[/green]")
+        status = (
+            "[red]無法讀取[/red]"
+            if r.fatal
+            else ("[red]有錯誤[/red]" if r.errors else "[green]通過[/green]")
+        )
         summary = "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in counts.items())
         console.print(f"[bold]{r.source}[/bold]  {status}（{summary}）")
         rows = [f for f in r.findings if f.severity in shown]
@@ -192,7 +230,9 @@ def _print_reports(reports, shown: set[str]) -> None:
             style = SEVERITY_STYLE[f.severity]
             where = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
             text = f.message.removeprefix(f"「{f.sheet}」工作表 {f.cell}：")
-            table.add_row(f"[{style}]{SEVERITY_LABELS[f.severity]}[/{style}]", f.rule, where, text, style=None)
+            table.add_row(
+                f"[{style}]{SEVERITY_LABELS[f.severity]}[/{style}]", f.rule, where, text, style=None
+            )
         console.print(table)
 
 

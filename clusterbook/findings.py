@@ -69,9 +69,18 @@ class Collector:
         self.file = file
         self.items: list[Finding] = []
 
-    def add(self, rule_id: str, *, sheet: str = "", cell: str = "", value: Any = None, **params: Any) -> None:
+    def add(
+        self, rule_id: str, *, sheet: str = "", cell: str = "", value: Any = None, **params: Any
+    ) -> None:
         self.items.append(
-            make(self.program.rules[rule_id], sheet=sheet, cell=cell, value=value, file=self.file, **params)
+            make(
+                self.program.rules[rule_id],
+                sheet=sheet,
+                cell=cell,
+                value=value,
+                file=self.file,
+                **params,
+            )
         )
 
     def at(
@@ -91,10 +100,16 @@ class Collector:
             sheet, cell = where
         elif ref is not None:
             sheet = ref.sheet
-            cell = a1.cell(ref.first_row, ref.first_col) if index is None else a1.cell(*ref.cell_at(index))
+            cell = (
+                a1.cell(ref.first_row, ref.first_col)
+                if index is None
+                else a1.cell(*ref.cell_at(index))
+            )
         spec = self.program.fields.get(field_id)
         params.setdefault("label", spec.full_label if spec else (ref.label if ref else field_id))
         rule = self.program.rules[rule_id]
         self.items.append(
-            make(rule, sheet=sheet, cell=cell, value=value, file=self.file, field=field_id, **params)
+            make(
+                rule, sheet=sheet, cell=cell, value=value, file=self.file, field=field_id, **params
+            )
         )

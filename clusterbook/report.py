@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from clusterbook.findings import Finding, count_by_severity
 from clusterbook.proposal import Proposal
 
+
 @dataclass
 class Report:
     source: str

@@ -233,7 +233,9 @@ def build(prog: Program, s: Scenario) -> FormData:
             "proposal.cluster_type": s.cluster_type,
             "proposal.route": s.route,
             "proposal.date": "112/02/15" if s.category == "B類" else "112/03/01",
-            "unit.name": s.businesses[0][0] if leader_route else f"{s.places[0][0][:2]}數位整合行銷有限公司",
+            "unit.name": s.businesses[0][0]
+            if leader_route
+            else f"{s.places[0][0][:2]}數位整合行銷有限公司",
             "unit.address": f"{s.places[0][0]}{s.places[0][1]}中山路{rng.randint(1, 300)}號",
             "unit.owner": _person(rng),
             "unit.main_business": "數位行銷與在地輔導" if not leader_route else s.businesses[0][2],

@@ -61,7 +61,7 @@ def test_normalize_error_is_a_value_error() -> None:
 
 
 def clean_date_fixed(raw: object) -> Cleaned:
-    return clean_date(raw, today=TODAY)
+    return clean_date(raw)
 
 
 def clean_year_fixed(raw: object) -> Cleaned:
@@ -388,12 +388,10 @@ ROC = ("民國年轉西元",)
         ("１１２年３月７日", MARCH_7, ("全形英數轉半形", *ROC)),
         (" 112/3/7 ", MARCH_7, ("去除前後空白", *ROC)),
         ("113/2/29", date(2024, 2, 29), ROC),
-        ("3/7", date(2024, 3, 7), ("未填年份，以今年計",)),
-        ("3月7日", date(2024, 3, 7), ("未填年份，以今年計",)),
     ],
 )
 def test_clean_date(raw: object, value: date, notes: tuple[str, ...]) -> None:
-    result = clean_date(raw, today=TODAY)
+    result = clean_date(raw)
     assert result == Cleaned(value, raw, notes)
     assert type(result.value) is date
 
@@ -410,7 +408,9 @@ def test_clean_date(raw: object, value: date, notes: tuple[str, ...]) -> None:
         "民國2023年3月7日",
         "西元112年3月7日",
         "民國3/7",
-        "2/29",  # no year given, and this test's today is in 2023
+        "2/29",  # no year given: refused, not guessed
+        "3/7",
+        "3月7日",
         "112/3",
         "12.5",
         "112年",
@@ -430,13 +430,7 @@ def test_clean_date(raw: object, value: date, notes: tuple[str, ...]) -> None:
     ],
 )
 def test_clean_date_rejects(raw: object) -> None:
-    fails(clean_date, raw, "無法辨識的日期", today=date(2023, 1, 1))
-
-
-def test_clean_date_uses_today_for_a_missing_year() -> None:
-    assert clean_date("2/29", today=date(2024, 1, 1)).value == date(2024, 2, 29)
-    assert clean_date("12/3", today=date(2025, 1, 1)).value == date(2025, 12, 3)
-    assert clean_date("3/7").value == date(date.today().year, 3, 7)
+    fails(clean_date, raw, "無法辨識的日期")
 
 
 # --- clean_year ---------------------------------------------------------------------------------

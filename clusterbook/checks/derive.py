@@ -26,7 +26,7 @@ def as_int(value: object) -> int:
 
 def round_half_up(x: float) -> int:
     """Excel's ROUND(x, 0) for money: halves away from zero."""
-    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+    return math.floor(abs(x) + 0.5) * (1 if x >= 0 else -1)
 
 
 def derive(p: Proposal) -> None:
@@ -37,17 +37,24 @@ def derive(p: Proposal) -> None:
     if not members.empty:
         tiers = {(t.county, t.township): t.tier for t in prog.townships}
         members["tier"] = pd.array(
-            [tiers.get((c, t)) for c, t in zip(members["county"], members["township"], strict=True)],
+            [
+                tiers.get((c, t))
+                for c, t in zip(members["county"], members["township"], strict=True)
+            ],
             dtype="Int64",
         )
         sme = params["sme"]
         capital, employees = members["capital"], members["employees"]
-        is_sme = (capital <= sme["capital_max"]).fillna(False) | (employees < sme["employees_below"]).fillna(False)
+        is_sme = (capital <= sme["capital_max"]).fillna(False) | (
+            employees < sme["employees_below"]
+        ).fillna(False)
         members["is_sme"] = is_sme.astype(bool)
-        members["is_small"] = (is_sme & (employees < sme["small_employees_below"]).fillna(False)).astype(bool)
-        diverse = members["owner_gender"].isin(params["diverse_genders"]) | members["owner_identity"].isin(
-            params["diverse_identities"]
-        )
+        members["is_small"] = (
+            is_sme & (employees < sme["small_employees_below"]).fillna(False)
+        ).astype(bool)
+        diverse = members["owner_gender"].isin(params["diverse_genders"]) | members[
+            "owner_identity"
+        ].isin(params["diverse_identities"])
         members["is_diverse"] = diverse.astype(bool)
     n = len(members)
     totals["members.count"] = n
@@ -68,7 +75,9 @@ def derive(p: Proposal) -> None:
     totals.update({"budget.subtotal": subtotal, "budget.tax": tax, "budget.total": total})
     categories = prog.lists["budget_categories"].values
     by_cat = (
-        budget.groupby("category")["amount"].sum().to_dict() if budget is not None and not budget.empty else {}
+        budget.groupby("category")["amount"].sum().to_dict()
+        if budget is not None and not budget.empty
+        else {}
     )
     p.tables["budget_summary"] = pd.DataFrame(
         {
@@ -76,7 +85,9 @@ def derive(p: Proposal) -> None:
             "amount": [int(by_cat.get(c, 0) or 0) for c in categories],
         }
     )
-    p.tables["budget_summary"]["share"] = p.tables["budget_summary"]["amount"] / total if total else 0.0
+    p.tables["budget_summary"]["share"] = (
+        p.tables["budget_summary"]["amount"] / total if total else 0.0
+    )
 
     # KPIs
     kpis = p.tables.get("kpis")
@@ -101,7 +112,11 @@ def derive(p: Proposal) -> None:
     if ca is not None:
         ca["initial_score"] = (ca["initial"] == YES).astype(int)
         ca["target_score"] = (ca["target"] == YES).astype(int)
-        sums = ca.assign(letter=ca["level"].str[0]).groupby("letter")[["initial_score", "target_score"]].sum()
+        sums = (
+            ca.assign(letter=ca["level"].str[0])
+            .groupby("letter")[["initial_score", "target_score"]]
+            .sum()
+        )
         p.tables["cluster_subtotals"] = pd.DataFrame(
             {
                 "facet": [params["facets"][x]["label"] for x in letters],
@@ -126,7 +141,9 @@ def derive(p: Proposal) -> None:
     if ma is not None and not ma.empty:
         p.tables["member_scores"] = (
             ma.assign(score=(ma["value"] == YES).astype(int))
-            .pivot_table(index="member_index", columns="facet", values="score", aggfunc="sum", fill_value=0)
+            .pivot_table(
+                index="member_index", columns="facet", values="score", aggfunc="sum", fill_value=0
+            )
             .reindex(columns=letters, fill_value=0)
             .reset_index()
         )
@@ -143,7 +160,9 @@ def derive(p: Proposal) -> None:
             "panel.leader.current": int((col("role") == params["leader_role"]).sum()),
             "panel.sme.current": share(col("is_sme")),
             "panel.coached.current": share(col("coached_last_year") == YES),
-            "panel.coached_3y.current": int(((col("coached_last_year") != YES) & (col("coached_3y") == YES)).sum()),
+            "panel.coached_3y.current": int(
+                ((col("coached_last_year") != YES) & (col("coached_3y") == YES)).sum()
+            ),
             "panel.other_program.current": int((col("other_program") == YES).sum()),
             "panel.dup_owner.current": int(owners.duplicated(keep=False).sum()),
             "panel.route.current": bool(unit_ubn) and unit_ubn in set(col("ubn").dropna()),

@@ -56,9 +56,21 @@ def check(p: Proposal, out: Collector) -> None:
     _coached(p, out, category, n)
     for row in members.itertuples(index=False):
         if row.coached_last_year != YES and row.coached_3y == YES:
-            out.at("ELIG-COACHED-3Y", "members.coached_3y", row.pos, value=row.coached_3y, name=row.name or "")
+            out.at(
+                "ELIG-COACHED-3Y",
+                "members.coached_3y",
+                row.pos,
+                value=row.coached_3y,
+                name=row.name or "",
+            )
         if row.other_program == YES:
-            out.at("ELIG-OTHER-PROGRAM", "members.other_program", row.pos, value=row.other_program, name=row.name or "")
+            out.at(
+                "ELIG-OTHER-PROGRAM",
+                "members.other_program",
+                row.pos,
+                value=row.other_program,
+                name=row.name or "",
+            )
     _owners(members, out)
     _route(p, out)
 
@@ -74,7 +86,9 @@ def _coached(p: Proposal, out: Collector, category: str | None, n: int) -> None:
                 f"B類原群聚成員（前一年曾受輔導）{count} 家，占 {_pct(ratio)}，"
                 f"更換比例 {_pct(replaced)} 超過 {_pct(params['replacement_ratio_max'])}"
             )
-            out.at("ELIG-COACHED-LAST-YEAR", "panel.coached.current", value=_pct(ratio), detail=detail)
+            out.at(
+                "ELIG-COACHED-LAST-YEAR", "panel.coached.current", value=_pct(ratio), detail=detail
+            )
     elif ratio > params["coached_last_year_ratio_max"]:
         detail = (
             f"前一年曾受數位群聚輔導者 {count} 家，占 {_pct(ratio)}，"
@@ -93,7 +107,9 @@ def _owners(members, out: Collector) -> None:
             if row.owner_mobile and other.owner_mobile and row.owner_mobile != other.owner_mobile:
                 continue
             names = f"{other.name or '?'}與{row.name or '?'}"
-            out.at("ELIG-DUP-OWNER", "members.owner_name", row.pos, value=row.owner_name, names=names)
+            out.at(
+                "ELIG-DUP-OWNER", "members.owner_name", row.pos, value=row.owner_name, names=names
+            )
             break
         seen.setdefault(row.owner_name, []).append(row)
 

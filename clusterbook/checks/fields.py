@@ -38,7 +38,14 @@ def _members(p: Proposal, members, out: Collector) -> None:
                 out.at("UBN-CHECKSUM", "members.ubn", i, value=row.ubn)
             if row.ubn in first_row and ubn_ref is not None:
                 other, name = first_row[row.ubn]
-                out.at("MEMBER-DUPLICATE", "members.ubn", i, value=row.ubn, other_row=ubn_ref.first_row + other, name=name)
+                out.at(
+                    "MEMBER-DUPLICATE",
+                    "members.ubn",
+                    i,
+                    value=row.ubn,
+                    other_row=ubn_ref.first_row + other,
+                    name=name,
+                )
             else:
                 first_row[row.ubn] = (i, row.name or "")
         county, town = row.county, row.township
@@ -61,7 +68,9 @@ def _text_lengths(p: Proposal, out: Collector) -> None:
         low, high = g.get("min", 0), g["max"]
         if low <= count <= high:
             continue
-        guidance = f"建議約 {g['about']} 字（{low}–{high} 字）" if "about" in g else f"建議 {high} 字以內"
+        guidance = (
+            f"建議約 {g['about']} 字（{low}–{high} 字）" if "about" in g else f"建議 {high} 字以內"
+        )
         out.at("TEXT-LENGTH", fid, count=count, guidance=guidance)
 
 
@@ -72,4 +81,10 @@ def _deadline(p: Proposal, out: Collector) -> None:
         return
     limit = dt.datetime.fromisoformat(str(deadline)).date()
     if date > limit:
-        out.at("DATE-DEADLINE", "proposal.date", value=shown(date), category=category, deadline=shown(limit))
+        out.at(
+            "DATE-DEADLINE",
+            "proposal.date",
+            value=shown(date),
+            category=category,
+            deadline=shown(limit),
+        )

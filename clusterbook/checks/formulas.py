@@ -31,7 +31,9 @@ def normalize_formula(formula: str) -> str:
 
 
 @functools.cache
-def expected_formulas(program: str) -> dict[str, list[tuple[int, int, str, str, str | None, int | None]]]:
+def expected_formulas(
+    program: str,
+) -> dict[str, list[tuple[int, int, str, str, str | None, int | None]]]:
     """By sheet title: (row, col, formula, normalized, field id, table row) of every formula cell."""
     layout = build_layout(program)
     out: dict[str, list] = {}
@@ -40,7 +42,9 @@ def expected_formulas(program: str) -> dict[str, list[tuple[int, int, str, str, 
         ref = layout.fields.get(fid) if fid else None
         if ref is not None and not ref.is_single:
             index = r - ref.first_row
-        out.setdefault(sheet.title, []).append((r, c, cell.formula, normalize_formula(cell.formula), fid, index))
+        out.setdefault(sheet.title, []).append(
+            (r, c, cell.formula, normalize_formula(cell.formula), fid, index)
+        )
     return out
 
 
@@ -64,7 +68,11 @@ def check(p: Proposal, raw: RawBook, out: Collector) -> None:
                 label=label,
                 expected=expected,
             )
-            if fid == "budget.tax" and isinstance(value, int | float) and not isinstance(value, bool):
+            if (
+                fid == "budget.tax"
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+            ):
                 _tax(p, value, out)
 
 
@@ -103,4 +111,10 @@ def _tax(p: Proposal, typed: float, out: Collector) -> None:
     subtotal = p.totals["budget.subtotal"]
     expected = round_half_up(subtotal * p.program.params["tax_rate"])
     if round(typed) != expected:
-        out.at("BUDGET-TAX", "budget.tax", value=f"{typed:,.0f}", subtotal=f"{subtotal:,}", expected=f"{expected:,}")
+        out.at(
+            "BUDGET-TAX",
+            "budget.tax",
+            value=f"{typed:,.0f}",
+            subtotal=f"{subtotal:,}",
+            expected=f"{expected:,}",
+        )

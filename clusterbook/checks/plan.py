@@ -30,7 +30,14 @@ def check(p: Proposal, out: Collector) -> None:
     params, totals = p.program.params, p.totals
     total, cap = totals["budget.total"], params["budget_cap"]
     if total > cap:
-        out.at("BUDGET-CAP", "budget.total", value=f"{total:,}", total=f"{total:,}", cap=f"{cap:,}", over=f"{total - cap:,}")
+        out.at(
+            "BUDGET-CAP",
+            "budget.total",
+            value=f"{total:,}",
+            total=f"{total:,}",
+            cap=f"{cap:,}",
+            over=f"{total - cap:,}",
+        )
     _work(p, out)
     _kpis(p, out)
     _levels(p, out)
@@ -46,7 +53,12 @@ def _work(p: Proposal, out: Collector) -> None:
             out.at(rule, "kpis.total", prefill.index(item), value=value, required=minimum[item])
     digital = p.totals["panel.digital_workshops.current"]
     if digital < minimum["digital_workshops"]:
-        out.at("WORK-DIGITAL-WORKSHOP", "work.digital_workshops", value=digital, required=minimum["digital_workshops"])
+        out.at(
+            "WORK-DIGITAL-WORKSHOP",
+            "work.digital_workshops",
+            value=digital,
+            required=minimum["digital_workshops"],
+        )
 
 
 def _kpis(p: Proposal, out: Collector) -> None:
@@ -100,7 +112,11 @@ def _levels(p: Proposal, out: Collector) -> None:
 def _bonus(p: Proposal, out: Collector) -> None:
     ratio_min = p.program.params["bonus_ratio"]
     n = p.totals["members.count"]
-    for key, rule in (("diverse", "BONUS-DIVERSE"), ("tier", "BONUS-TIER"), ("small", "BONUS-SMALL")):
+    for key, rule in (
+        ("diverse", "BONUS-DIVERSE"),
+        ("tier", "BONUS-TIER"),
+        ("small", "BONUS-SMALL"),
+    ):
         ratio = p.totals[f"panel.{key}.current"]
         if n and ratio > ratio_min:
             out.at(

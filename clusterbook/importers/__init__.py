@@ -61,7 +61,9 @@ def check_rawbook(raw: RawBook, *, today: dt.date | None = None) -> Report:
         return unusable(raw.source, "TEMPLATE-UNKNOWN", reason)
     out = Collector(program, fmap.refs, raw.source)
     if fmap.meta.get("template_id") != program.template_id:
-        return unusable(raw.source, "TEMPLATE-UNKNOWN", "活頁簿的 template_id 不是 clusterbook 提案範本")
+        return unusable(
+            raw.source, "TEMPLATE-UNKNOWN", "活頁簿的 template_id 不是 clusterbook 提案範本"
+        )
     same_version = _version(fmap, program, out)
     if raw.notes:
         out.add("FILE-ACTIVE-CONTENT", what="、".join(raw.notes))
@@ -84,7 +86,9 @@ def _version(fmap, program, out: Collector) -> bool:
     expected = f"{program.id} {program.version}"
     where = {"sheet": "_meta", "cell": "B4"}
     if meta.get("version") != program.version or meta.get("spec_hash") != program.spec_hash:
-        out.add("TEMPLATE-VERSION", **where, value=meta.get("version"), found=found, expected=expected)
+        out.add(
+            "TEMPLATE-VERSION", **where, value=meta.get("version"), found=found, expected=expected
+        )
         return False
     layout = build_layout(program.id)
     stale = [fid for fid, ref in layout.fields.items() if fmap.refs.get(fid) != ref]

@@ -10,6 +10,7 @@ from clusterbook.workbook.spec import Field, Program
 
 YEAR_ROC_OFFSET = 1911
 ROC_NOTE = "民國年轉西元"
+DATE_NOTE = "日期寫法統一為民國年/月/日"
 
 
 class Cleaner:
@@ -57,13 +58,7 @@ class Cleaner:
                 return n.Cleaned(choice.value, raw, place.notes + choice.notes)
             return n.clean_choice(raw, self.program.lists[lid].values, self.aliases[lid])
         if t == "township":
-            if raw in self.towns:
-                return n.Cleaned(raw, raw)
-            place = n.clean_place(raw)
-            official = self.town_alias.get(place.value, place.value)
-            if official != place.value:
-                return n.Cleaned(official, raw, (*place.notes, f"附件三寫法「{place.value}」改為正式名稱"))
-            return place
+            return self.township(raw)
         if t in ("integer", "money"):
             if type(raw) is int:
                 return n.Cleaned(raw, raw)
@@ -75,9 +70,12 @@ class Cleaner:
                 return n.Cleaned(raw, raw)
             return n.clean_ubn(raw)
         if t == "date":
-            # 民國 dates are the form's own format: converting them is not a correction
+            # the form's own format is 民國 112/03/07: only other spellings are recorded
             c = n.clean_date(raw)
-            return n.Cleaned(c.value, raw, tuple(x for x in c.notes if x != ROC_NOTE))
+            notes = tuple(x for x in c.notes if x != ROC_NOTE)
+            if c.value is not None and str(raw).strip() != shown(c.value):
+                notes = (*notes, DATE_NOTE)
+            return n.Cleaned(c.value, raw, notes)
         if t == "year":
             if type(raw) is int and 0 < raw <= self.year_roc:
                 return n.Cleaned(raw, raw)
@@ -87,6 +85,18 @@ class Cleaner:
         if t == "email":
             return n.clean_email(raw)
         raise ValueError(f"not an input type: {t}")
+
+    def township(self, raw: Any) -> n.Cleaned:
+        """A township name: 台→臺, 郷→鄉, spaces removed, the guide's misspellings corrected."""
+        if raw in self.towns:
+            return n.Cleaned(raw, raw)
+        place = n.clean_place(raw)
+        official = self.town_alias.get(place.value, place.value)
+        if official != place.value:
+            return n.Cleaned(
+                official, raw, (*place.notes, f"附件三寫法「{place.value}」改為正式名稱")
+            )
+        return place
 
 
 def shown(value: Any) -> str:

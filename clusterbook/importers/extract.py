@@ -26,7 +26,9 @@ MAX_MONEY = 10**12
 DTYPES = {"integer": "Int64", "money": "Int64", "year": "Int64", "percent": "Float64"}
 
 
-def extract(raw: RawBook, fmap: FieldMap, program: Program, out: Collector, today: dt.date) -> Proposal:
+def extract(
+    raw: RawBook, fmap: FieldMap, program: Program, out: Collector, today: dt.date
+) -> Proposal:
     """Read every input field and table of the program through the workbook's field map."""
     reader = _Reader(raw, fmap, program, out, today)
     proposal = Proposal(raw.source, program, fmap.meta, fmap.refs, digest=raw.digest)
@@ -44,8 +46,16 @@ def extract(raw: RawBook, fmap: FieldMap, program: Program, out: Collector, toda
 
 
 class _Reader:
-    def __init__(self, raw: RawBook, fmap: FieldMap, program: Program, out: Collector, today: dt.date) -> None:
-        self.raw, self.refs, self.program, self.out, self.today = raw, fmap.refs, program, out, today
+    def __init__(
+        self, raw: RawBook, fmap: FieldMap, program: Program, out: Collector, today: dt.date
+    ) -> None:
+        self.raw, self.refs, self.program, self.out, self.today = (
+            raw,
+            fmap.refs,
+            program,
+            out,
+            today,
+        )
         self.cleaner = Cleaner(program)
         self._merged_seen: set[tuple[str, tuple[int, int, int, int]]] = set()
 
@@ -83,6 +93,8 @@ class _Reader:
         try:
             cleaned = self.cleaner.clean(f, raw, list_id=list_id)
         except NormalizeError as exc:
+            if f.list == "counties" and self._township_as_county(f, raw, index, where):
+                return None
             if f.type in ("enum", "yesno"):
                 lid = list_id or (f.list if f.type == "enum" else "yesno")
                 choices = self.program.lists[lid].values
@@ -90,7 +102,15 @@ class _Reader:
                 self.out.at("FIELD-ENUM", f.id, index, where=where, value=raw, choices=listed)
             else:
                 reason, expected = exc.reason, TYPE_HINTS[f.type]
-                self.out.at("FIELD-TYPE", f.id, index, where=where, value=raw, reason=reason, expected=expected)
+                self.out.at(
+                    "FIELD-TYPE",
+                    f.id,
+                    index,
+                    where=where,
+                    value=raw,
+                    reason=reason,
+                    expected=expected,
+                )
             return None
         value = cleaned.value
         if cleaned.notes and value is not None:
@@ -105,7 +125,21 @@ class _Reader:
             )
         return self._in_range(f, value, index, where)
 
-    def _in_range(self, f: Field, value: Any, index: int | None, where: tuple[str, str] | None) -> Any:
+    def _township_as_county(self, f: Field, raw: Any, index: int | None, where) -> bool:
+        """A township typed where the county belongs (the guide's own example does it)."""
+        place = self.cleaner.township(raw).value
+        counties = [t.county for t in self.program.townships if t.township == place]
+        if not counties:
+            return False
+        reason = (
+            f"「{place}」是{'、'.join(counties)}的鄉鎮市區，不是縣市；縣市欄請填「{counties[0]}」"
+        )
+        self.out.at("TOWNSHIP-COUNTY", f.id, index, where=where, value=raw, reason=reason)
+        return True
+
+    def _in_range(
+        self, f: Field, value: Any, index: int | None, where: tuple[str, str] | None
+    ) -> Any:
         reason = None
         if f.type in ("integer", "money") and value is not None:
             limit = MAX_MONEY if f.type == "money" else MAX_INTEGER
@@ -157,7 +191,9 @@ class _Reader:
             rows.append(row)
         self._overflow(t, sheet, refs)
         if t.min_rows and len(rows) < t.min_rows:
-            self.out.at("TABLE-EMPTY", inputs[0].id, 0, table=t.id, min_rows=t.min_rows, count=len(rows))
+            self.out.at(
+                "TABLE-EMPTY", inputs[0].id, 0, table=t.id, min_rows=t.min_rows, count=len(rows)
+            )
         columns = ["pos", *[c.name for c in t.columns if c.is_input or c.type == "label"]]
         if t.prefill:
             columns.append("work_item")
@@ -190,7 +226,13 @@ class _Reader:
         c1, c2 = min(r.first_col for r in refs), max(r.last_col for r in refs)
         for area in sheet.merged:
             mr1, mc1, mr2, mc2 = area
-            if mr2 < r1 or mr1 > r2 or mc2 < c1 or mc1 > c2 or (sheet.title, area) in self._merged_seen:
+            if (
+                mr2 < r1
+                or mr1 > r2
+                or mc2 < c1
+                or mc1 > c2
+                or (sheet.title, area) in self._merged_seen
+            ):
                 continue
             self._merged_seen.add((sheet.title, area))
             self.out.add(

@@ -95,7 +95,10 @@ def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBoo
 
 def _sniff(data: bytes) -> None:
     if data.startswith(_OLE_MAGIC):
-        if "EncryptionInfo".encode("utf-16-le") in data[:65536] or b"E\x00n\x00c\x00r\x00y\x00p\x00t" in data:
+        if (
+            "EncryptionInfo".encode("utf-16-le") in data[:65536]
+            or b"E\x00n\x00c\x00r\x00y\x00p\x00t" in data
+        ):
             raise UnreadableError("檔案設有密碼保護（已加密），請移除密碼後另存為 .xlsx")
         raise UnreadableError("這是舊版 Excel 97-2003 (.xls) 檔案，請以 Excel 另存為 .xlsx")
     if not data.startswith(b"PK"):
@@ -112,8 +115,14 @@ def _check_sizes(infos, limits: Limits) -> None:
     for info in infos:
         total += info.file_size
         if info.file_size > limits.part_bytes:
-            raise UnreadableError(f"活頁簿內的 {info.filename} 解壓縮後超過 {limits.part_bytes // 2**20} MB 上限")
-        if info.compress_size and info.file_size / info.compress_size > limits.ratio and info.file_size > 2**20:
+            raise UnreadableError(
+                f"活頁簿內的 {info.filename} 解壓縮後超過 {limits.part_bytes // 2**20} MB 上限"
+            )
+        if (
+            info.compress_size
+            and info.file_size / info.compress_size > limits.ratio
+            and info.file_size > 2**20
+        ):
             raise UnreadableError("活頁簿壓縮比例異常（疑似壓縮炸彈），拒絕讀取")
     if total > limits.total_bytes:
         raise UnreadableError(f"活頁簿解壓縮後超過 {limits.total_bytes // 2**20} MB 上限")
@@ -139,14 +148,18 @@ class _Package:
         if len(data) > self.limits.part_bytes:
             raise UnreadableError("活頁簿內容解壓縮後超過上限（疑似壓縮炸彈），拒絕讀取")
         if _DTD.search(data[:4096]):
-            raise UnreadableError(f"活頁簿的 {name} 含有 DTD 宣告（可能的實體擴展或外部實體攻擊），拒絕讀取")
+            raise UnreadableError(
+                f"活頁簿的 {name} 含有 DTD 宣告（可能的實體擴展或外部實體攻擊），拒絕讀取"
+            )
         return data
 
     def workbook(self) -> tuple[list[str], dict[str, str], list[str]]:
         wb = self.part("xl/workbook.xml")
         rels = {
             attrs.get(b"Id", b"").decode(): attrs.get(b"Target", b"").decode()
-            for attrs in (_attrs(m.group(1)) for m in _REL.finditer(self.part("xl/_rels/workbook.xml.rels")))
+            for attrs in (
+                _attrs(m.group(1)) for m in _REL.finditer(self.part("xl/_rels/workbook.xml.rels"))
+            )
         }
         titles, targets = [], {}
         for m in _SHEET.finditer(wb):
@@ -154,7 +167,11 @@ class _Package:
             name = _text(attrs.get(b"name", b""))
             rid = next((v.decode() for k, v in attrs.items() if k.endswith(b":id")), "")
             target = rels.get(rid, "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            path = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join("xl", target))
+            )
             titles.append(name)
             targets[name] = path
         notes = []
@@ -174,7 +191,8 @@ class _Package:
             data = self.part("xl/sharedStrings.xml")
             data = _SI_EMPTY.sub(b"<si></si>", data)
             self._strings = [
-                _text(b"".join(t.group(1) for t in _TEXT.finditer(m.group(1)))) for m in _SI.finditer(data)
+                _text(b"".join(t.group(1) for t in _TEXT.finditer(m.group(1))))
+                for m in _SI.finditer(data)
             ]
         return self._strings
 
@@ -229,7 +247,7 @@ class _Package:
     def _formula(fm: re.Match, row: int, col: int, shared: dict) -> str | None:
         """The formula text; shared formulas (Excel) are translated from their master cell."""
         fattrs, text = fm.group(1), fm.group(2)
-        si = _SHARED.search(fattrs) if b'shared' in fattrs else None
+        si = _SHARED.search(fattrs) if b"shared" in fattrs else None
         if text:
             formula = "=" + _text(text)
             if si is not None:
@@ -264,4 +282,3 @@ def _number(raw: bytes) -> int | float | str:
     if x.is_integer() and abs(x) < 2**53:
         return int(x)
     return x
-

@@ -1,0 +1,75 @@
+"""Test helpers: proposals as in-memory RawBooks (fast) or as real .xlsx files."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+from clusterbook.importers import check_rawbook, check_source
+from clusterbook.importers.rawbook import RawBook, RawSheet
+from clusterbook.samples import SCENARIOS, build
+from clusterbook.workbook.fill import FormData, cell_writes, filled_bytes
+from clusterbook.workbook.layout import build_layout
+from clusterbook.workbook.spec import load_program
+
+TODAY = dt.date(2023, 6, 30)
+
+
+def clean_data(key: str = "hualien-valley") -> FormData:
+    """A fresh copy of a clean sample proposal."""
+    scenario = next(s for s in SCENARIOS if s.key == key)
+    return copy.deepcopy(build(load_program("dc112"), scenario))
+
+
+def plain_data() -> FormData:
+    """A clean proposal that meets no bonus criterion (for BONUS-* staying quiet)."""
+    data = clean_data("tainan-alley")
+    for m in data.tables["members"]:
+        m.update(
+            {"members.owner_gender": "男", "members.owner_identity": "其他", "members.employees": 8}
+        )
+    return data
+
+
+def rawbook(data: FormData, *, edits: dict | None = None, program: str = "dc112") -> RawBook:
+    """The workbook an applicant would produce, as a RawBook: template cells plus typed values.
+
+    ``edits`` maps (sheet title, row, col) to a (value, formula) cell, or None to delete it.
+    """
+    layout = build_layout(program)
+    sheets = {}
+    for sl in layout.sheets:
+        cells = {
+            rc: (c.value, c.formula or None)
+            for rc, c in sl.cells.items()
+            if c.value is not None or c.formula
+        }
+        sheets[sl.title] = RawSheet(sl.title, cells, list(sl.merges))
+    for title, r, c, value in cell_writes(data, layout):
+        if value is not None:
+            sheets[title].cells[(r, c)] = (value, None)
+    for (title, r, c), cell in (edits or {}).items():
+        if cell is None:
+            sheets[title].cells.pop((r, c), None)
+        else:
+            sheets[title].cells[(r, c)] = cell
+    return RawBook("proposal.xlsx", sheets)
+
+
+def check_data(data: FormData, **kw):
+    return check_rawbook(rawbook(data, **kw), today=TODAY)
+
+
+def write_xlsx(tmp_path: Path, data: FormData, name: str = "proposal.xlsx") -> Path:
+    path = tmp_path / name
+    path.write_bytes(filled_bytes(data))
+    return path
+
+
+def check_file(path: Path):
+    return check_source(path, today=TODAY)
+
+
+def rules(report, severity: str | None = None) -> list[str]:
+    return [f.rule for f in report.findings if severity is None or f.severity == severity]

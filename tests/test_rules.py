@@ -1,0 +1,347 @@
+"""Every rule of the catalog fires on the slip it is about, at the right cell, and stays quiet
+on a clean proposal."""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterbook.checks import eligibility, fields, formulas, plan
+from clusterbook.workbook import a1
+from tests.helpers import check_data, clean_data, plain_data, rules
+
+LAYOUT_FREE = {"FILE-UNREADABLE", "TEMPLATE-UNKNOWN", "TEMPLATE-VERSION", "FILE-ACTIVE-CONTENT"}
+READ_RULES = {
+    "FIELD-REQUIRED",
+    "FIELD-TYPE",
+    "FIELD-ENUM",
+    "FIELD-RANGE",
+    "FIELD-NORMALIZED",
+    "BUDGET-NEGATIVE",
+    "TABLE-CAPACITY",
+    "TABLE-EMPTY",
+    "TABLE-MERGED",
+    "TOWNSHIP-COUNTY",
+}
+REGISTER_RULES = {"REG-DUP-OWNER", "REG-DUP-COMPANY", "REG-UNIT-MEMBER"}
+
+
+def cell(layout, fid, index=None):
+    ref = layout.fields[fid]
+    r, c = (ref.first_row, ref.first_col) if index is None else ref.cell_at(index)
+    return ref.sheet, a1.cell(r, c)
+
+
+def at(report, rule):
+    return [(f.sheet, f.cell) for f in report.findings if f.rule == rule]
+
+
+def test_every_catalog_rule_is_implemented(program):
+    implemented = set().union(fields.RULES, formulas.RULES, eligibility.RULES, plan.RULES)
+    assert set(program.rules) == implemented | LAYOUT_FREE | READ_RULES | REGISTER_RULES
+
+
+@pytest.mark.parametrize("key", ["hualien-valley", "tainan-alley", "changhua-tea"])
+def test_clean_samples_have_no_errors_or_warnings(key):
+    report = check_data(clean_data(key))
+    assert rules(report, "error") == [] and rules(report, "warning") == []
+    assert report.exit_code == 0
+
+
+def test_a_plain_clean_proposal_has_no_findings_at_all():
+    assert check_data(plain_data()).findings == []
+
+
+def members(data):
+    return data.tables["members"]
+
+
+def mutate(data, table, index, **values):
+    data.tables[table][index].update({f"{table}.{k}": v for k, v in values.items()})
+    return data
+
+
+CASES = [
+    # (rule, mutation, expected location as (field id, table row or None))
+    ("FIELD-REQUIRED", lambda d: d.fields.pop("unit.name"), ("unit.name", None)),
+    (
+        "FIELD-REQUIRED",
+        lambda d: mutate(d, "members", 3, owner_name=None),
+        ("members.owner_name", 3),
+    ),
+    ("FIELD-TYPE", lambda d: mutate(d, "members", 1, employees="五人"), ("members.employees", 1)),
+    (
+        "FIELD-TYPE",
+        lambda d: d.fields.update({"contact.email": "pi.example.com"}),
+        ("contact.email", None),
+    ),
+    ("FIELD-ENUM", lambda d: mutate(d, "members", 2, industry="觀光"), ("members.industry", 2)),
+    (
+        "FIELD-ENUM",
+        lambda d: d.fields.update({"proposal.category": "C類"}),
+        ("proposal.category", None),
+    ),
+    (
+        "FIELD-RANGE",
+        lambda d: mutate(d, "members", 4, approved_on="115/01/01"),
+        ("members.approved_on", 4),
+    ),
+    (
+        "FIELD-RANGE",
+        lambda d: mutate(d, "members", 4, revenue_physical=150),
+        ("members.revenue_physical", 4),
+    ),
+    ("FIELD-RANGE", lambda d: mutate(d, "members", 0, employees=-3), ("members.employees", 0)),
+    (
+        "FIELD-NORMALIZED",
+        lambda d: mutate(d, "members", 0, county="台東縣", township="池上鄉"),
+        ("members.county", 0),
+    ),
+    (
+        "FIELD-NORMALIZED",
+        lambda d: mutate(
+            d,
+            "members",
+            5,
+            ubn=f" {members(d)[5]['members.ubn'][:4]}-{members(d)[5]['members.ubn'][4:]}",
+        ),
+        ("members.ubn", 5),
+    ),
+    (
+        "TEXT-LENGTH",
+        lambda d: d.fields.update({"summary.theme": "串聯" * 40}),
+        ("summary.theme", None),
+    ),
+    (
+        "TEXT-LENGTH",
+        lambda d: d.fields.update({"narrative.motivation": "太短"}),
+        ("narrative.motivation", None),
+    ),
+    ("UBN-CHECKSUM", lambda d: mutate(d, "members", 6, ubn="22099132"), ("members.ubn", 6)),
+    ("UBN-CHECKSUM", lambda d: d.fields.update({"unit.ubn": "12345678"}), ("unit.ubn", None)),
+    (
+        "TOWNSHIP-COUNTY",
+        lambda d: mutate(d, "members", 1, county="臺東縣", township="吉安鄉"),
+        ("members.township", 1),
+    ),
+    ("TOWNSHIP-COUNTY", lambda d: mutate(d, "members", 1, county="花蓮市"), ("members.county", 1)),
+    (
+        "MEMBER-DUPLICATE",
+        lambda d: mutate(d, "members", 7, ubn=members(d)[2]["members.ubn"]),
+        ("members.ubn", 7),
+    ),
+    (
+        "ELIG-MEMBERS-MIN",
+        lambda d: d.tables["members"].__delitem__(slice(9, None)),
+        ("members.name", 9),
+    ),
+    ("ELIG-LEADER", lambda d: mutate(d, "members", 4, role="群聚領導企業"), ("members.role", 4)),
+    ("ELIG-LEADER", lambda d: mutate(d, "members", 0, role="群聚成員企業"), ("members.role", 0)),
+    (
+        "ELIG-SME-RATIO",
+        lambda d: [
+            m.update({"members.capital": 200_000_000, "members.employees": 250})
+            for m in members(d)[:7]
+        ],
+        ("panel.sme.current", None),
+    ),
+    (
+        "ELIG-COACHED-LAST-YEAR",
+        lambda d: mutate(d, "members", 5, coached_last_year="有", coached_3y="有"),
+        ("panel.coached.current", None),
+    ),
+    (
+        "ELIG-COACHED-3Y",
+        lambda d: mutate(d, "members", 8, coached_3y="有"),
+        ("members.coached_3y", 8),
+    ),
+    (
+        "ELIG-OTHER-PROGRAM",
+        lambda d: mutate(d, "members", 9, other_program="有"),
+        ("members.other_program", 9),
+    ),
+    (
+        "ELIG-DUP-OWNER",
+        lambda d: mutate(
+            d,
+            "members",
+            10,
+            owner_name=members(d)[3]["members.owner_name"],
+            owner_mobile=members(d)[3]["members.owner_mobile"],
+        ),
+        ("members.owner_name", 10),
+    ),
+    ("ELIG-ROUTE", lambda d: d.fields.update({"unit.ubn": "22099131"}), ("proposal.route", None)),
+    (
+        "ELIG-ROUTE",
+        lambda d: d.fields.update({"unit.it_consulting": "有"}),
+        ("unit.it_consulting", None),
+    ),
+    ("BUDGET-CAP", lambda d: mutate(d, "budget", 0, unit_price=100_000), ("budget.total", None)),
+    ("BUDGET-NEGATIVE", lambda d: mutate(d, "budget", 2, quantity=-9), ("budget.quantity", 2)),
+    (
+        "WORK-MEETINGS",
+        lambda d: mutate(d, "kpis", 0, midterm=1, final=2, total=3),
+        ("kpis.total", 0),
+    ),
+    (
+        "WORK-WORKSHOPS",
+        lambda d: mutate(d, "kpis", 1, midterm=1, final=1, total=2),
+        ("kpis.total", 1),
+    ),
+    (
+        "WORK-DIGITAL-WORKSHOP",
+        lambda d: d.fields.update({"work.digital_workshops": 0}),
+        ("work.digital_workshops", None),
+    ),
+    ("WORK-VISITS", lambda d: mutate(d, "kpis", 2, midterm=0, final=0, total=0), ("kpis.total", 2)),
+    ("KPI-SPLIT", lambda d: mutate(d, "kpis", 4, total=999), ("kpis.total", 4)),
+    ("KPI-FACET", lambda d: mutate(d, "kpis", 3, facet="其他"), ("kpis.facet", 3)),
+    (
+        "LEVELS-RECOMMENDED",
+        lambda d: [
+            r.update({"cluster_assessment.target": "無"})
+            for r in d.tables["cluster_assessment"][16:25]
+        ],
+        ("cluster_levels.ok", 3),
+    ),
+    (
+        "DATE-DEADLINE",
+        lambda d: d.fields.update({"proposal.date": "112/03/08"}),
+        ("proposal.date", None),
+    ),
+    ("TABLE-EMPTY", lambda d: d.tables.update({"tools": []}), ("tools.category", 0)),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "mutation", "where"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
+def test_rule_fires_at_the_cell(layout, rule, mutation, where):
+    data = clean_data()
+    mutation(data)
+    report = check_data(data)
+    expected = cell(layout, *where)
+    assert expected in at(report, rule), [(f.rule, f.sheet, f.cell) for f in report.findings]
+    finding = next(f for f in report.findings if f.rule == rule and (f.sheet, f.cell) == expected)
+    assert f"「{expected[0]}」工作表 {expected[1]}" in finding.message
+    assert finding.severity == report.proposal.program.rules[rule].severity
+
+
+def test_bonus_rules_fire_when_most_members_qualify(layout):
+    report = check_data(clean_data("changhua-tea"))
+    for key, rule in (
+        ("diverse", "BONUS-DIVERSE"),
+        ("tier", "BONUS-TIER"),
+        ("small", "BONUS-SMALL"),
+    ):
+        assert at(report, rule) == [cell(layout, f"panel.{key}.current")]
+        assert next(f for f in report.findings if f.rule == rule).severity == "info"
+
+
+def test_formula_overwritten_by_a_value_or_another_formula(layout):
+    data = clean_data()
+    total = layout.fields["budget.total"]
+    tier = layout.fields["members.tier"]
+    edits = {
+        (total.sheet, total.first_row, total.first_col): (990_000, None),
+        (tier.sheet, tier.first_row + 2, tier.first_col): (None, "=4"),
+    }
+    report = check_data(data, edits=edits)
+    found = {(f.sheet, f.cell): f for f in report.findings if f.rule == "FORMULA-TAMPERED"}
+    assert set(found) == {cell(layout, "budget.total"), cell(layout, "members.tier", 2)}
+    assert report.proposal.totals["budget.total"] != 990_000, (
+        "the workbook's own numbers are never used"
+    )
+    assert (
+        f"{report.proposal.totals['budget.total']:,}" in found[cell(layout, "budget.total")].message
+    )
+
+
+def test_overwritten_tax_is_also_a_tax_warning(layout):
+    tax = layout.fields["budget.tax"]
+    report = check_data(
+        clean_data(), edits={(tax.sheet, tax.first_row, tax.first_col): (1234, None)}
+    )
+    assert at(report, "BUDGET-TAX") == [cell(layout, "budget.tax")]
+    assert "FORMULA-TAMPERED" in rules(report)
+
+
+def test_data_below_a_table_is_reported(layout):
+    ref = layout.fields["members.name"]
+    report = check_data(
+        clean_data(), edits={(ref.sheet, ref.last_row + 1, ref.first_col): ("第51家", None)}
+    )
+    assert at(report, "TABLE-CAPACITY") == [(ref.sheet, a1.cell(ref.last_row + 1, ref.first_col))]
+
+
+def test_merged_cells_inside_a_table(layout):
+    from clusterbook.importers import check_rawbook
+    from tests.helpers import rawbook
+
+    raw = rawbook(clean_data())
+    ref = layout.fields["members.products"]
+    raw.sheets[ref.sheet].merged.append(
+        (ref.first_row, ref.first_col, ref.first_row + 1, ref.first_col)
+    )
+    report = check_rawbook(raw)
+    assert at(report, "TABLE-MERGED") == [(ref.sheet, a1.cell(ref.first_row, ref.first_col))]
+
+
+def test_every_finding_is_collected_not_just_the_first():
+    data = clean_data()
+    for mutation in (CASES[2][1], CASES[13][1], CASES[28][1], CASES[34][1]):
+        mutation(data)
+    assert {"FIELD-TYPE", "UBN-CHECKSUM", "BUDGET-CAP", "KPI-SPLIT"} <= set(
+        rules(check_data(data), "error")
+    )
+
+
+def test_b_class_replacement_ratio(layout):
+    data = clean_data("changhua-tea")
+    for m in members(data)[:9]:
+        m.update({"members.coached_last_year": "無", "members.coached_3y": "無"})
+    report = check_data(data)
+    finding = next(f for f in report.findings if f.rule == "ELIG-COACHED-LAST-YEAR")
+    assert "B類" in finding.message and "更換比例" in finding.message
+
+
+def test_b_class_new_members_must_not_have_been_coached_in_three_years(layout):
+    data = clean_data("changhua-tea")
+    mutate(data, "members", 15, coached_3y="有")
+    assert at(check_data(data), "ELIG-COACHED-3Y") == [cell(layout, "members.coached_3y", 15)]
+
+
+def test_two_owners_with_the_same_name_but_different_phones_are_two_people():
+    data = clean_data()
+    mutate(data, "members", 10, owner_name=members(data)[3]["members.owner_name"])
+    assert "ELIG-DUP-OWNER" not in rules(check_data(data))
+
+
+def test_what_people_type_is_normalised_and_recorded():
+    data = clean_data()
+    mutate(data, "members", 0, employees="３", capital="50萬", county="花蓮縣", township="瑞穗 鄉")
+    mutate(data, "members", 1, ubn=int(members(data)[1]["members.ubn"]), coached_last_year="V")
+    mutate(data, "budget", 0, unit_price="5,000元")
+    data.fields["proposal.date"] = "民國112年3月1日"
+    report = check_data(data)
+    m = report.proposal.tables["members"]
+    assert (m.loc[0, "employees"], m.loc[0, "capital"], m.loc[0, "township"]) == (
+        3,
+        500_000,
+        "瑞穗鄉",
+    )
+    assert m.loc[1, "coached_last_year"] == "有"
+    assert report.proposal.tables["budget"].loc[0, "unit_price"] == 5000
+    notes = [f for f in report.findings if f.rule == "FIELD-NORMALIZED"]
+    assert len(notes) >= 6 and all(f.severity == "info" for f in notes)
+    assert any("50萬" in f.message and "500000" in f.message for f in notes)
+    assert rules(report, "error") == []
+
+
+def test_seed_misspellings_are_accepted():
+    data = clean_data()
+    mutate(data, "members", 2, county="高雄市", township="烏松區")
+    report = check_data(data)
+    assert report.proposal.tables["members"].loc[2, "township"] == "鳥松區"
+    assert report.proposal.tables["members"].loc[2, "tier"] == 1
+    assert "TOWNSHIP-COUNTY" not in rules(report)

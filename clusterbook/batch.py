@@ -16,7 +16,7 @@ def default_jobs() -> int:
     )
 
 
-def check_one(source: str, today: dt.date | None = None) -> Report:
+def check_one(source: str, today: dt.date | None = None, credentials: str | None = None) -> Report:
     """Check a file or a Google Sheets URL/key."""
     from clusterbook.importers import check_source
     from clusterbook.sources import is_google
@@ -24,7 +24,7 @@ def check_one(source: str, today: dt.date | None = None) -> Report:
     if is_google(source):
         from clusterbook.sources import check_google
 
-        return check_google(source, today=today)
+        return check_google(source, today=today, credentials=credentials)
     return check_source(source, today=today)
 
 
@@ -33,6 +33,7 @@ def check_many(
     *,
     jobs: int = 1,
     today: dt.date | None = None,
+    credentials: str | None = None,
     progress: Callable[[Report], None] | None = None,
 ) -> list[Report]:
     """One report per source, in order; ``progress`` is called as each one finishes."""
@@ -40,7 +41,7 @@ def check_many(
     if jobs <= 1 or len(sources) <= 1:
         out = []
         for s in sources:
-            out.append(check_one(s, today))
+            out.append(check_one(s, today, credentials))
             if progress:
                 progress(out[-1])
         return out

@@ -25,6 +25,14 @@ app = typer.Typer(
 ProgramOpt = Annotated[
     str, typer.Option("--program", "-p", help="提案規格（templates/ 下的資料夾名稱）。")
 ]
+CredentialsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--credentials",
+        help="服務帳戶金鑰 JSON 路徑（預設：GOOGLE_APPLICATION_CREDENTIALS 或 gspread 的預設位置）。",
+    ),
+]
+OAuthOpt = Annotated[bool, typer.Option("--oauth", help="改用 OAuth 使用者授權（gspread.oauth）。")]
 
 
 class UsageError(Exception):
@@ -90,7 +98,8 @@ def rules(
     catalog = load_program(program).rules.values()
     if fmt == "json":
         rows = [
-            {"rule": r.id, "severity": r.severity, "title": r.title, "description": r.description} for r in catalog
+            {"rule": r.id, "severity": r.severity, "title": r.title, "description": r.description}
+            for r in catalog
         ]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         return
@@ -140,6 +149,7 @@ def check(
     min_severity: Annotated[
         str, typer.Option("--severity", help="只顯示此嚴重度以上的結果：error、warning 或 info。")
     ] = "info",
+    credentials: CredentialsOpt = None,
 ) -> None:
     """檢核填好的提案活頁簿：逐格列出問題（工作表、儲存格、規則、說明）。
 
@@ -157,7 +167,10 @@ def check(
     with _progress(len(sources)) as progress:
         task = progress.add_task("檢核中", total=len(sources))
         reports = check_many(
-            sources, jobs=jobs or default_jobs(), progress=lambda _r: progress.advance(task)
+            sources,
+            jobs=jobs or default_jobs(),
+            credentials=credentials,
+            progress=lambda _r: progress.advance(task),
         )
     if annotate is not None:
         _annotate_copies(reports, annotate)
@@ -236,6 +249,255 @@ def _print_reports(reports, shown: set[str]) -> None:
         console.print(table)
 
 
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Argument(help="輸出資料夾。")] = Path("demo"),
+    program: ProgramOpt = "dc112",
+) -> None:
+    """完整示範：產生範本、填寫四份範例提案、檢核、匯入新總表、寫出標註副本與 master.xlsx。"""
+    from clusterbook.demo import run_demo
+    from clusterbook.findings import SEVERITY_LABELS
+
+    console = _console()
+    console.print(f"示範資料夾：{folder}")
+    result = run_demo(folder, program=program)
+    console.print(f"1. 提案範本：{result.template}")
+    console.print(f"2. 範例提案（{len(result.proposals)} 份）：{folder / 'proposals'}")
+    console.print("3. 檢核並匯入總表：")
+    summary = result.summary
+    for report in summary.reports:
+        p = report.proposal
+        counts = "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in report.counts().items())
+        status = "[green]通過[/green]" if report.errors == 0 else "[red]有錯誤[/red]"
+        title = f"{p.fields.get('proposal.cluster_name')}（{p.fields.get('proposal.category')}／{p.fields.get('proposal.cluster_type')}）"
+        console.print(f"   {status} {title}：{counts}")
+        for f in report.findings:
+            if f.severity == "error":
+                console.print(f"      [red]{f.rule}[/red] {f.message}")
+    for findings in summary.cross.values():
+        for f in findings:
+            console.print(f"   [red]跨群聚 {f.rule}[/red] {f.message}")
+    console.print(f"4. 標註副本：{folder / 'annotated'}（{len(result.annotated)} 份）")
+    console.print(f"5. 總表資料庫：{result.register}；匯出：{result.master}")
+    console.print(
+        f"試試：clusterbook pivot --register {result.register} --table budget --rows category "
+        "--columns cluster_type --values amount --aggfunc sum"
+    )
+
+
+gsheets_app = typer.Typer(help="Google 試算表：原生建立範本、標註檢核結果。", no_args_is_help=True)
+app.add_typer(gsheets_app, name="gsheets")
+
+
+@gsheets_app.command("create")
+def gsheets_create(
+    title: Annotated[str, typer.Option("--title", help="試算表名稱。")],
+    share: Annotated[
+        list[str] | None, typer.Option("--share", help="以編輯者身分共用給此 E-Mail，可多個。")
+    ] = None,
+    folder_id: Annotated[
+        str | None,
+        typer.Option(
+            "--folder-id", help="建立在此 Google 雲端硬碟資料夾（服務帳戶須用共用雲端硬碟）。"
+        ),
+    ] = None,
+    program: ProgramOpt = "dc112",
+    credentials: CredentialsOpt = None,
+    oauth: OAuthOpt = False,
+) -> None:
+    """以 Sheets API 原生建立提案範本（下拉選單、公式、資格檢核、保護範圍），並印出網址。"""
+    from clusterbook.gsheets import client_from, create_template
+
+    sheet = create_template(
+        client_from(credentials, oauth=oauth),
+        title,
+        program=program,
+        share=tuple(share or ()),
+        folder_id=folder_id,
+    )
+    _console().print(f"已建立 Google 試算表：{sheet.url}")
+    for email in share or ():
+        _console().print(f"  已共用（編輯者）：{email}")
+
+
+@gsheets_app.command("annotate")
+def gsheets_annotate(
+    source: Annotated[str, typer.Argument(help="Google 試算表網址或金鑰。")],
+    credentials: CredentialsOpt = None,
+    oauth: OAuthOpt = False,
+) -> None:
+    """檢核 Google 試算表並把結果寫回：儲存格附註與底色，以及「檢核結果」工作表（重跑會取代前次標註）。"""
+    from clusterbook.gsheets import annotate, client_from, read_rawbook
+    from clusterbook.importers import check_rawbook
+
+    client = client_from(credentials, oauth=oauth)
+    report = check_rawbook(read_rawbook(client, source))
+    if report.proposal is None:
+        for f in report.findings:
+            _console(stderr=True).print(f"[red]{f.rule}[/red] {f.message}")
+        raise typer.Exit(2)
+    annotate(client, source, report.findings)
+    counts = report.counts()
+    _console().print(
+        f"已標註 {len(report.findings)} 項檢核結果（錯誤 {counts['error']}、警告 {counts['warning']}）：{source}"
+    )
+    raise typer.Exit(report.exit_code)
+
+
+RegisterOpt = Annotated[Path, typer.Option("--register", "-r", help="總表資料庫 (SQLite) 路徑。")]
+register_app = typer.Typer(help="總表資料庫的維護指令。", no_args_is_help=True)
+app.add_typer(register_app, name="register")
+
+
+@app.command("import")
+def import_(
+    sources: Annotated[
+        list[str], typer.Argument(help="提案活頁簿 (.xlsx) 或 Google 試算表網址／金鑰，可多個。")
+    ],
+    register: RegisterOpt = Path("clusterbook.sqlite"),
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="平行檢核的行程數（預設為 CPU 核心數）。")
+    ] = 0,
+    credentials: CredentialsOpt = None,
+) -> None:
+    """檢核並匯入總表：同一提案（統一編號＋群聚名稱）內容變更即成為新版本，內容相同則不變。
+
+    結束代碼：0 全部匯入且無錯誤；1 有提案含錯誤；2 有檔案無法讀取（其他檔案仍會匯入）。
+    """
+    from clusterbook.batch import default_jobs
+    from clusterbook.findings import SEVERITY_LABELS
+    from clusterbook.register import import_sources
+
+    with _progress(len(sources)) as progress:
+        task = progress.add_task("匯入中", total=len(sources))
+        summary = import_sources(
+            sources,
+            register,
+            jobs=jobs or default_jobs(),
+            credentials=credentials,
+            progress=lambda _r: progress.advance(task),
+        )
+    console = _console()
+    labels = {
+        "imported": "新匯入",
+        "revision": "新版本",
+        "unchanged": "未變更",
+        "unreadable": "無法讀取",
+    }
+    for result, report in zip(summary.results, summary.reports, strict=True):
+        rev = f" 第 {result.revision} 版" if result.revision else ""
+        counts = "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in report.counts().items())
+        console.print(f"{labels[result.status]}{rev}：{result.source}（{counts}）")
+        for f in report.findings:
+            if f.fatal:
+                console.print(f"  [red]{f.message}[/red]")
+    cross = [f for findings in summary.cross.values() for f in findings]
+    for f in cross:
+        console.print(f"  [red]跨群聚 {f.rule}[/red] {f.message}")
+    totals = {k: sum(r.counts()[k] for r in summary.reports) for k in ("error", "warning", "info")}
+    totals["error"] += sum(f.severity == "error" for f in cross)
+    console.print(
+        f"[bold]合計[/bold]：新匯入 {summary.count('imported')}、新版本 {summary.count('revision')}、"
+        f"未變更 {summary.count('unchanged')}、無法讀取 {summary.count('unreadable')}；"
+        + "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in totals.items())
+        + f"（總表：{register}）"
+    )
+    raise typer.Exit(summary.exit_code)
+
+
+@register_app.command("check")
+def register_check(register: RegisterOpt = Path("clusterbook.sqlite")) -> None:
+    """重新檢核跨群聚規則（同一負責人、同一企業、輔導單位為其他群聚成員）。"""
+    from clusterbook.register import check as recheck
+
+    _require(register)
+    findings = recheck(register)
+    console = _console()
+    for f in findings:
+        console.print(f"[red]{f.rule}[/red] {f.message}")
+    console.print(f"跨群聚檢核：{len(findings)} 項發現（總表：{register}）")
+    raise typer.Exit(1 if any(f.severity == "error" for f in findings) else 0)
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="輸出的 .xlsx 路徑。")] = Path(
+        "master.xlsx"
+    ),
+    register: RegisterOpt = Path("clusterbook.sqlite"),
+    redact: Annotated[
+        bool, typer.Option("--redact", help="遮蔽個人資料（姓名、電話、E-Mail）。")
+    ] = False,
+) -> None:
+    """匯出總表 master.xlsx：每類資料一個 Excel 表格（可建樞紐分析表），摘要頁含樞紐與圖表。"""
+    from clusterbook.register import load
+    from clusterbook.register.export import export as write
+
+    _require(register)
+    out = write(load(register), output, redacted=redact)
+    _console().print(f"已匯出總表：{out}" + ("（已遮蔽個人資料）" if redact else ""))
+
+
+@app.command()
+def pivot(
+    table: Annotated[
+        str, typer.Option("--table", "-t", help="proposals、members、budget、kpis 或 findings。")
+    ],
+    rows: Annotated[
+        str, typer.Option("--rows", help="列的欄位，例如 cluster_type、county、tier。")
+    ],
+    columns: Annotated[str | None, typer.Option("--columns", help="欄的欄位。")] = None,
+    values: Annotated[
+        str | None, typer.Option("--values", help="要彙總的欄位，例如 amount。")
+    ] = None,
+    aggfunc: Annotated[str, typer.Option("--aggfunc", help="count、sum 或 mean。")] = "count",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table、csv 或 json。")] = "table",
+    register: RegisterOpt = Path("clusterbook.sqlite"),
+) -> None:
+    """在終端機快速樞紐分析目前版本的總表，例如各群聚型態的經費類別合計。"""
+    from clusterbook.register import PIVOT_TABLES, load
+    from clusterbook.register import pivot as make_pivot
+
+    if table not in PIVOT_TABLES:
+        raise UsageError(f"--table 只接受 {'、'.join(PIVOT_TABLES)}，收到 {table!r}")
+    if fmt not in ("table", "csv", "json"):
+        raise UsageError(f"--format 只接受 table、csv 或 json，收到 {fmt!r}")
+    _require(register)
+    try:
+        result = make_pivot(load(register), table, rows, columns, values, aggfunc)
+    except (KeyError, ValueError) as exc:
+        raise UsageError(str(exc).strip("'\"")) from None
+    if fmt == "csv":
+        sys.stdout.write(result.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(result.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+    else:
+        from rich.table import Table
+
+        out = Table(
+            *[str(c) for c in result.columns],
+            title=f"{table}：{rows}" + (f" × {columns}" if columns else ""),
+        )
+        for row in result.itertuples(index=False):
+            out.add_row(*[_cell_text(v) for v in row])
+        _console().print(out)
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}" if not value.is_integer() else f"{int(value):,}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _require(register: Path) -> None:
+    if not register.exists():
+        raise UsageError(
+            f"找不到總表資料庫 {register}（請先執行 clusterbook import，或以 --register 指定）"
+        )
+
+
 def main() -> None:
     """Console entry point: run the app and turn every failure into a message and exit code 2."""
     try:
@@ -243,7 +505,9 @@ def main() -> None:
     except Exception as exc:
         from clusterbook.workbook.spec import SpecError
 
-        known = isinstance(exc, UsageError | SpecError | OSError)
+        known = (
+            isinstance(exc, UsageError | SpecError | OSError) or type(exc).__name__ == "SheetsError"
+        )
         prefix = "錯誤" if known else f"未預期的錯誤（{type(exc).__name__}）"
         _console(stderr=True).print(f"[red]{prefix}：[/red]{exc}")
         sys.exit(2)

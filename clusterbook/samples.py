@@ -171,6 +171,14 @@ def sample_proposals(program: str = "dc112") -> list[tuple[str, FormData]]:
     out = [(s.key, build(prog, s)) for s in SCENARIOS[:3]]
     broken = build(prog, SCENARIOS[3])
     _break(broken)
+    # one owner in two clusters (同一負責人限參與1個群聚): caught by the register
+    owner = out[0][1].tables["members"][3]
+    broken.tables["members"][1].update(
+        {
+            k: owner[k]
+            for k in ("members.owner_name", "members.owner_mobile", "members.owner_gender")
+        }
+    )
     out.append((SCENARIOS[3].key, broken))
     return out
 

@@ -23,13 +23,15 @@ def is_google(source: str) -> bool:
     return google_key(source) is not None
 
 
-def check_google(source: str, *, today: dt.date | None = None, client=None) -> Report:
+def check_google(
+    source: str, *, today: dt.date | None = None, credentials: str | None = None
+) -> Report:
     """Read a Google Sheet (one metadata get, one values batchGet) and check it."""
     from clusterbook.gsheets import SheetsError, client_from, read_rawbook
     from clusterbook.importers import check_rawbook, unusable
 
     try:
-        raw = read_rawbook(client or client_from(), source)
+        raw = read_rawbook(client_from(credentials), source)
     except SheetsError as exc:
-        return unusable(source, "FILE-UNREADABLE", str(exc))
+        return unusable(source, "SHEET-UNREADABLE", str(exc))
     return check_rawbook(raw, today=today)

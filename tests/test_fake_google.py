@@ -63,7 +63,8 @@ def test_create_in_folder_is_counted_and_clean(client: gspread.Client, fake: Fak
 
 
 def test_create_without_folder_hits_service_account_quota(
-        client: gspread.Client, fake: FakeGoogle) -> None:
+    client: gspread.Client, fake: FakeGoogle
+) -> None:
     fake.forbid_create_in_own_drive = True
     with pytest.raises(APIError) as err:
         client.create("no folder")
@@ -73,7 +74,8 @@ def test_create_without_folder_hits_service_account_quota(
 
 
 def test_unknown_spreadsheet_and_parent_are_not_found(
-        client: gspread.Client, fake: FakeGoogle) -> None:
+    client: gspread.Client, fake: FakeGoogle
+) -> None:
     with pytest.raises(SpreadsheetNotFound):
         client.open_by_key("1doesNotExist")
     with pytest.raises(APIError) as err:
@@ -82,11 +84,20 @@ def test_unknown_spreadsheet_and_parent_are_not_found(
     fake.assert_clean()  # legitimate API errors are not protocol errors
 
 
-def test_unknown_field_is_rejected_and_recorded(sheet: gspread.Spreadsheet, fake: FakeGoogle) -> None:
-    body = {"requests": [{"repeatCell": {
-        "range": {"sheetId": 0, "endRowIndex": 1},
-        "cell": {"userEnteredFormat": {"backgroundColour": {"red": 1}}},
-        "fields": "userEnteredFormat.backgroundColor"}}]}
+def test_unknown_field_is_rejected_and_recorded(
+    sheet: gspread.Spreadsheet, fake: FakeGoogle
+) -> None:
+    body = {
+        "requests": [
+            {
+                "repeatCell": {
+                    "range": {"sheetId": 0, "endRowIndex": 1},
+                    "cell": {"userEnteredFormat": {"backgroundColour": {"red": 1}}},
+                    "fields": "userEnteredFormat.backgroundColor",
+                }
+            }
+        ]
+    }
     with pytest.raises(APIError) as err:
         sheet.batch_update(body)
     assert err.value.code == 400 and err.value.error["status"] == "INVALID_ARGUMENT"
@@ -96,20 +107,27 @@ def test_unknown_field_is_rejected_and_recorded(sheet: gspread.Spreadsheet, fake
         fake.assert_clean()
 
 
-@pytest.mark.parametrize(("request_body", "needle"), [
-    ({"mergeCells": {"range": {"sheetId": 0}, "mergeType": "MERGE_EVERYTHING"}}, "TYPE_ENUM"),
-    ({"addSheet": {"properties": {"title": 7}}}, "type string"),
-    ({"addSheet": {}, "deleteSheet": {"sheetId": 0}}, "oneof"),
-    ({"frobnicate": {}}, 'Unknown name "frobnicate"'),
-])
-def test_bad_bodies_are_rejected(sheet: gspread.Spreadsheet, fake: FakeGoogle, request_body, needle) -> None:
+@pytest.mark.parametrize(
+    ("request_body", "needle"),
+    [
+        ({"mergeCells": {"range": {"sheetId": 0}, "mergeType": "MERGE_EVERYTHING"}}, "TYPE_ENUM"),
+        ({"addSheet": {"properties": {"title": 7}}}, "type string"),
+        ({"addSheet": {}, "deleteSheet": {"sheetId": 0}}, "oneof"),
+        ({"frobnicate": {}}, 'Unknown name "frobnicate"'),
+    ],
+)
+def test_bad_bodies_are_rejected(
+    sheet: gspread.Spreadsheet, fake: FakeGoogle, request_body, needle
+) -> None:
     with pytest.raises(APIError) as err:
         sheet.batch_update({"requests": [request_body]})
     assert err.value.code == 400
     assert len(fake.errors) == 1 and needle in fake.errors[0]
 
 
-def test_bad_query_parameters_and_unknown_paths(sheet: gspread.Spreadsheet, fake: FakeGoogle) -> None:
+def test_bad_query_parameters_and_unknown_paths(
+    sheet: gspread.Spreadsheet, fake: FakeGoogle
+) -> None:
     with pytest.raises(APIError):
         sheet.values_get("A1", params={"valueRenderOption": "PRETTY"})
     with pytest.raises(APIError):
@@ -120,26 +138,61 @@ def test_bad_query_parameters_and_unknown_paths(sheet: gspread.Spreadsheet, fake
         sheet.client.request("get", "https://sheets.googleapis.com/v4/nowhere")
     assert err.value.code == 404
     assert [e.split(":")[0] for e in fake.errors] == [
-        "sheets.spreadsheets.values.get", "sheets.spreadsheets.values.get",
-        "sheets.spreadsheets.get", "no sheets discovery method for GET /v4/nowhere"]
+        "sheets.spreadsheets.values.get",
+        "sheets.spreadsheets.values.get",
+        "sheets.spreadsheets.get",
+        "no sheets discovery method for GET /v4/nowhere",
+    ]
 
 
 def test_batch_update_replies_in_order(sheet: gspread.Spreadsheet, fake: FakeGoogle) -> None:
-    reply = sheet.batch_update({"requests": [
-        {"addSheet": {"properties": {"title": "_meta", "hidden": True}}},
-        {"updateSheetProperties": {"properties": {"sheetId": 0, "title": "群聚成員",
-                                                  "gridProperties": {"frozenRowCount": 1}},
-                                   "fields": "title,gridProperties.frozenRowCount"}},
-        {"addProtectedRange": {"protectedRange": {"range": {"sheetId": 0, "endRowIndex": 1},
-                                                  "description": "header"}}},
-        {"addNamedRange": {"namedRange": {"name": "members",
-                                          "range": {"sheetId": 0, "startRowIndex": 5,
-                                                    "endRowIndex": 45, "startColumnIndex": 1,
-                                                    "endColumnIndex": 2}}}},
-        {"autoResizeDimensions": {"dimensions": {"sheetId": 0, "dimension": "COLUMNS"}}},
-    ]})["replies"]
-    assert [list(r) for r in reply] == [["addSheet"], [], ["addProtectedRange"],
-                                        ["addNamedRange"], []]
+    reply = sheet.batch_update(
+        {
+            "requests": [
+                {"addSheet": {"properties": {"title": "_meta", "hidden": True}}},
+                {
+                    "updateSheetProperties": {
+                        "properties": {
+                            "sheetId": 0,
+                            "title": "群聚成員",
+                            "gridProperties": {"frozenRowCount": 1},
+                        },
+                        "fields": "title,gridProperties.frozenRowCount",
+                    }
+                },
+                {
+                    "addProtectedRange": {
+                        "protectedRange": {
+                            "range": {"sheetId": 0, "endRowIndex": 1},
+                            "description": "header",
+                        }
+                    }
+                },
+                {
+                    "addNamedRange": {
+                        "namedRange": {
+                            "name": "members",
+                            "range": {
+                                "sheetId": 0,
+                                "startRowIndex": 5,
+                                "endRowIndex": 45,
+                                "startColumnIndex": 1,
+                                "endColumnIndex": 2,
+                            },
+                        }
+                    }
+                },
+                {"autoResizeDimensions": {"dimensions": {"sheetId": 0, "dimension": "COLUMNS"}}},
+            ]
+        }
+    )["replies"]
+    assert [list(r) for r in reply] == [
+        ["addSheet"],
+        [],
+        ["addProtectedRange"],
+        ["addNamedRange"],
+        [],
+    ]
     meta_id = reply[0]["addSheet"]["properties"]["sheetId"]
     assert reply[0]["addSheet"]["properties"]["index"] == 1
     protected = reply[2]["addProtectedRange"]["protectedRange"]
@@ -150,53 +203,119 @@ def test_batch_update_replies_in_order(sheet: gspread.Spreadsheet, fake: FakeGoo
     assert fake.protected_ranges(sheet.id) == [protected]
     assert sheet.list_protected_ranges(0) == [protected]
     assert [n["name"] for n in sheet.list_named_ranges()] == ["members"]
-    assert fake.named_ranges(sheet.id)[0]["namedRangeId"] == reply[3]["addNamedRange"][
-        "namedRange"]["namedRangeId"]
+    assert (
+        fake.named_ranges(sheet.id)[0]["namedRangeId"]
+        == reply[3]["addNamedRange"]["namedRange"]["namedRangeId"]
+    )
     assert meta_id != 0
     fake.assert_clean()
 
 
-@pytest.mark.parametrize("bad", [
-    {"repeatCell": {"range": {"sheetId": 999}, "cell": {"note": "x"}, "fields": "note"}},
-    {"addSheet": {"properties": {"title": "sheet1"}}},  # titles are case-insensitive
-    {"updateCells": {"range": {"sheetId": 0, "startRowIndex": 999, "endRowIndex": 1001},
-                     "fields": "note"}},
-    {"deleteProtectedRange": {"protectedRangeId": 42}},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"repeatCell": {"range": {"sheetId": 999}, "cell": {"note": "x"}, "fields": "note"}},
+        {"addSheet": {"properties": {"title": "sheet1"}}},  # titles are case-insensitive
+        {
+            "updateCells": {
+                "range": {"sheetId": 0, "startRowIndex": 999, "endRowIndex": 1001},
+                "fields": "note",
+            }
+        },
+        {"deleteProtectedRange": {"protectedRangeId": 42}},
+    ],
+)
 def test_batch_update_is_atomic(sheet: gspread.Spreadsheet, fake: FakeGoogle, bad) -> None:
     sheet.sheet1.update([["keep"]], "A1")
     with pytest.raises(APIError) as err:
-        sheet.batch_update({"requests": [
-            {"addSheet": {"properties": {"title": "new"}}},
-            {"repeatCell": {"range": {"sheetId": 0}, "cell": {"note": "n"}, "fields": "note"}},
-            bad]})
+        sheet.batch_update(
+            {
+                "requests": [
+                    {"addSheet": {"properties": {"title": "new"}}},
+                    {
+                        "repeatCell": {
+                            "range": {"sheetId": 0},
+                            "cell": {"note": "n"},
+                            "fields": "note",
+                        }
+                    },
+                    bad,
+                ]
+            }
+        )
     assert err.value.code == 400 and "Invalid requests[2]" in err.value.error["message"]
     assert fake.sheet_titles(sheet.id) == ["Sheet1"]
     assert fake.cell(sheet.id, "Sheet1", "A1") == {
-        "value": "keep", "formula": None, "note": None, "format": None, "dataValidation": None}
+        "value": "keep",
+        "formula": None,
+        "note": None,
+        "format": None,
+        "dataValidation": None,
+    }
     fake.assert_clean()
 
 
 def test_cells_validation_notes_and_merges(sheet: gspread.Spreadsheet, fake: FakeGoogle) -> None:
-    rule = {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "是"},
-                                                           {"userEnteredValue": "否"}]},
-            "strict": True, "showCustomUi": True}
-    sheet.batch_update({"requests": [
-        {"setDataValidation": {"range": {"sheetId": 0, "startRowIndex": 5, "endRowIndex": 45,
-                                         "startColumnIndex": 1, "endColumnIndex": 2},
-                               "rule": rule}},
-        {"updateCells": {"start": {"sheetId": 0, "rowIndex": 0, "columnIndex": 0},
-                         "rows": [{"values": [{"userEnteredValue": {"stringValue": "名稱"},
-                                               "note": "必填",
-                                               "userEnteredFormat": {"textFormat":
-                                                                     {"bold": True}}}]}],
-                         "fields": "userEnteredValue,note,userEnteredFormat.textFormat"}},
-        {"mergeCells": {"range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2,
-                                  "startColumnIndex": 0, "endColumnIndex": 3},
-                        "mergeType": "MERGE_ALL"}},
-        {"insertDimension": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 0,
-                                       "endIndex": 2}}},
-    ]})
+    rule = {
+        "condition": {
+            "type": "ONE_OF_LIST",
+            "values": [{"userEnteredValue": "是"}, {"userEnteredValue": "否"}],
+        },
+        "strict": True,
+        "showCustomUi": True,
+    }
+    sheet.batch_update(
+        {
+            "requests": [
+                {
+                    "setDataValidation": {
+                        "range": {
+                            "sheetId": 0,
+                            "startRowIndex": 5,
+                            "endRowIndex": 45,
+                            "startColumnIndex": 1,
+                            "endColumnIndex": 2,
+                        },
+                        "rule": rule,
+                    }
+                },
+                {
+                    "updateCells": {
+                        "start": {"sheetId": 0, "rowIndex": 0, "columnIndex": 0},
+                        "rows": [
+                            {
+                                "values": [
+                                    {
+                                        "userEnteredValue": {"stringValue": "名稱"},
+                                        "note": "必填",
+                                        "userEnteredFormat": {"textFormat": {"bold": True}},
+                                    }
+                                ]
+                            }
+                        ],
+                        "fields": "userEnteredValue,note,userEnteredFormat.textFormat",
+                    }
+                },
+                {
+                    "mergeCells": {
+                        "range": {
+                            "sheetId": 0,
+                            "startRowIndex": 1,
+                            "endRowIndex": 2,
+                            "startColumnIndex": 0,
+                            "endColumnIndex": 3,
+                        },
+                        "mergeType": "MERGE_ALL",
+                    }
+                },
+                {
+                    "insertDimension": {
+                        "range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 0, "endIndex": 2}
+                    }
+                },
+            ]
+        }
+    )
     assert fake.cell(sheet.id, "Sheet1", "B8")["dataValidation"] == rule  # shifted by 2 rows
     assert fake.cell(sheet.id, "Sheet1", "B6")["dataValidation"] is None
     header = fake.cell(sheet.id, "Sheet1", "A3")
@@ -215,9 +334,11 @@ def test_raw_versus_user_entered(sheet: gspread.Spreadsheet, fake: FakeGoogle) -
     assert fake.cell(sheet.id, "Sheet1", "A2")["formula"] == "=SUM(B1:B2)"
     assert fake.values(sheet.id, "Sheet1") == [
         ["=SUM(B1:B2)", "007", "1,234", "TRUE", "'=x"],
-        ["=SUM(B1:B2)", 7, 1234, True, "=x"]]
+        ["=SUM(B1:B2)", 7, 1234, True, "=x"],
+    ]
     assert ws.get("A2:E2", value_render_option=ValueRenderOption.formula) == [
-        ["=SUM(B1:B2)", 7, 1234, True, "=x"]]
+        ["=SUM(B1:B2)", 7, 1234, True, "=x"]
+    ]
     assert ws.get("A2:E2") == [["", "7", "1234", "TRUE", "=x"]]  # formulas are not evaluated
     fake.set_computed(sheet.id, "Sheet1", "A2", 1241)
     assert ws.get("A2", value_render_option=ValueRenderOption.unformatted) == [[1241]]
@@ -227,16 +348,25 @@ def test_raw_versus_user_entered(sheet: gspread.Spreadsheet, fake: FakeGoogle) -
 
 def test_values_batch_update_and_get_trimmed(sheet: gspread.Spreadsheet, fake: FakeGoogle) -> None:
     sheet.add_worksheet("群聚成員", rows=50, cols=6)
-    sheet.values_batch_update({"valueInputOption": "USER_ENTERED", "data": [
-        {"range": "'群聚成員'!B6:C8", "values": [["王小明", ""], [None, None], ["", "42"]]},
-        {"range": "'群聚成員'!E10", "values": [["x"]]},
-    ]})
+    sheet.values_batch_update(
+        {
+            "valueInputOption": "USER_ENTERED",
+            "data": [
+                {"range": "'群聚成員'!B6:C8", "values": [["王小明", ""], [None, None], ["", "42"]]},
+                {"range": "'群聚成員'!E10", "values": [["x"]]},
+            ],
+        }
+    )
     fake.set_values(sheet.id, "群聚成員", "A20", [["typed", "=A1"]])
     got = sheet.values_batch_get(
         ["'群聚成員'!B6:B45", "'群聚成員'!A:D", "'群聚成員'!F1:F3", "Sheet1"],
-        params={"valueRenderOption": "UNFORMATTED_VALUE"})["valueRanges"]
-    assert got[0] == {"range": "'群聚成員'!B6:B45", "majorDimension": "ROWS",
-                      "values": [["王小明"]]}  # B8 was written as "" i.e. cleared
+        params={"valueRenderOption": "UNFORMATTED_VALUE"},
+    )["valueRanges"]
+    assert got[0] == {
+        "range": "'群聚成員'!B6:B45",
+        "majorDimension": "ROWS",
+        "values": [["王小明"]],
+    }  # B8 was written as "" i.e. cleared
     assert got[1]["range"] == "'群聚成員'!A1:D50"
     assert got[1]["values"][5] == ["", "王小明"] and got[1]["values"][7] == ["", "", 42]
     assert got[1]["values"][19] == ["typed"]  # B20 is an unevaluated formula: ""
@@ -247,9 +377,15 @@ def test_values_batch_update_and_get_trimmed(sheet: gspread.Spreadsheet, fake: F
     with pytest.raises(APIError, match="valueInputOption"):
         sheet.values_batch_update({"data": [{"range": "Sheet1!A1", "values": [[1]]}]})
     with pytest.raises(APIError, match="exceeds grid limits"):
-        sheet.values_batch_update({"valueInputOption": "RAW", "data": [
-            {"range": "Sheet1!A1", "values": [[1]]},
-            {"range": "'群聚成員'!A51", "values": [[2]]}]})
+        sheet.values_batch_update(
+            {
+                "valueInputOption": "RAW",
+                "data": [
+                    {"range": "Sheet1!A1", "values": [[1]]},
+                    {"range": "'群聚成員'!A51", "values": [[2]]},
+                ],
+            }
+        )
     assert fake.values(sheet.id, "Sheet1") == []  # the failed batch wrote nothing
     assert fake.count("values.batchUpdate") == 3 and fake.count("values.batchGet") == 2
     fake.assert_clean()
@@ -262,12 +398,19 @@ def test_share_records_permissions(sheet: gspread.Spreadsheet, fake: FakeGoogle)
     assert call.params == {"supportsAllDrives": "true", "sendNotificationEmail": "False"}
     emails = {p.get("emailAddress"): p["role"] for p in fake.permissions(sheet.id)}
     assert emails["applicant@example.com"] == "writer" and emails["pm@example.org"] == "reader"
-    assert fake.notifications == [{"fileId": sheet.id, "emailAddress": "pm@example.org",
-                                   "role": "reader", "message": "請審閱"}]
+    assert fake.notifications == [
+        {
+            "fileId": sheet.id,
+            "emailAddress": "pm@example.org",
+            "role": "reader",
+            "message": "請審閱",
+        }
+    ]
     assert any("withLink" in w for w in fake.warnings)  # gspread sends a Drive v2 field
     sheet.remove_permissions("applicant@example.com")
-    assert "applicant@example.com" not in {p.get("emailAddress")
-                                           for p in fake.permissions(sheet.id)}
+    assert "applicant@example.com" not in {
+        p.get("emailAddress") for p in fake.permissions(sheet.id)
+    }
     fake.non_google_accounts.add("nogoogle@example.com")
     with pytest.raises(APIError, match="Notify people"):
         sheet.share("nogoogle@example.com", perm_type="user", role="writer", notify=False)
@@ -301,8 +444,10 @@ def test_unmounted_host_fails_loudly(client: gspread.Client, fake: FakeGoogle) -
 
 
 def test_sheets_create_and_field_masks(client: gspread.Client, fake: FakeGoogle) -> None:
-    body = {"properties": {"title": "登錄冊", "locale": "zh_TW", "timeZone": "Asia/Taipei"},
-            "sheets": [{"properties": {"title": "群聚成員"}}, {"properties": {"title": "_meta"}}]}
+    body = {
+        "properties": {"title": "登錄冊", "locale": "zh_TW", "timeZone": "Asia/Taipei"},
+        "sheets": [{"properties": {"title": "群聚成員"}}, {"properties": {"title": "_meta"}}],
+    }
     created = client.http_client.request("post", SPREADSHEETS_API_V4_BASE_URL, json=body).json()
     sid = created["spreadsheetId"]
     assert created["spreadsheetUrl"] == f"https://docs.google.com/spreadsheets/d/{sid}/edit"
@@ -314,8 +459,12 @@ def test_sheets_create_and_field_masks(client: gspread.Client, fake: FakeGoogle)
     ws.update([["12345675"]], "B6")
     assert ws.get_notes(grid_range="A1:C10") == [[], [], [], [], [], ["", "請填統一編號"]]
     meta = sh.fetch_sheet_metadata(params={"fields": "sheets(properties(title,index))"})
-    assert meta == {"sheets": [{"properties": {"title": "群聚成員", "index": 0}},
-                               {"properties": {"title": "_meta", "index": 1}}]}
+    assert meta == {
+        "sheets": [
+            {"properties": {"title": "群聚成員", "index": 0}},
+            {"properties": {"title": "_meta", "index": 1}},
+        ]
+    }
     grid = sh.fetch_sheet_metadata(params={"includeGridData": "true", "ranges": "'群聚成員'!B6"})
     cell = grid["sheets"][0]["data"][0]["rowData"][0]["values"][0]
     assert grid["sheets"][0]["data"][0]["startRow"] == 5

@@ -12,7 +12,39 @@ from clusterbook.workbook.layout import build_layout
 from clusterbook.workbook.spec import SpecError, load_program
 from tests.conftest import GUIDE
 
-REQUIRED_IDS = ["proposal.cluster_name", "proposal.category", "proposal.cluster_type", "proposal.route", "unit.name", "unit.ubn", "members.name", "members.role", "members.ubn", "members.owner_name", "members.owner_gender", "members.owner_identity", "members.county", "members.township", "members.employees", "members.capital", "members.revenue", "members.industry", "members.coached_last_year", "members.coached_3y", "members.other_program", "budget.category", "budget.item", "budget.unit_price", "budget.quantity", "budget.amount", "kpis.name", "kpis.facet", "kpis.midterm", "kpis.final", "kpis.total"]
+REQUIRED_IDS = [
+    "proposal.cluster_name",
+    "proposal.category",
+    "proposal.cluster_type",
+    "proposal.route",
+    "unit.name",
+    "unit.ubn",
+    "members.name",
+    "members.role",
+    "members.ubn",
+    "members.owner_name",
+    "members.owner_gender",
+    "members.owner_identity",
+    "members.county",
+    "members.township",
+    "members.employees",
+    "members.capital",
+    "members.revenue",
+    "members.industry",
+    "members.coached_last_year",
+    "members.coached_3y",
+    "members.other_program",
+    "budget.category",
+    "budget.item",
+    "budget.unit_price",
+    "budget.quantity",
+    "budget.amount",
+    "kpis.name",
+    "kpis.facet",
+    "kpis.midterm",
+    "kpis.final",
+    "kpis.total",
+]
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,7 @@ class RetryingHTTPClient(HTTPClient):
 
     def __init__(self, auth: Any, session: Any = None) -> None:
         super().__init__(auth, session)
+        self.timeout = (30, 300)  # connect, read (s): a whole template is one large batchUpdate
         self.sleep: Callable[[float], None] = time.sleep
         self.random: Callable[[], float] = random.random
 
@@ -76,7 +77,7 @@ class RetryingHTTPClient(HTTPClient):
 
 def _gave_up(err: APIError, attempts: int, waited: float) -> SheetsError:
     status = status_of(err)
-    tried = f"已重試 {attempts} 次、等候 {waited:.0f} 秒仍失敗"
+    tried = f"已嘗試 {attempts} 次、等候 {waited:.0f} 秒仍失敗"
     if status == 429 or status == 403:
         return SheetsError(
             f"Google API 配額已用完（每分鐘請求數上限），{tried}。請稍候幾分鐘再試。"

@@ -13,7 +13,7 @@ Sheets-specific adaptations:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from clusterbook.gsheets.formats import cell_format, highlight_formats
@@ -27,34 +27,33 @@ SPARE_ROWS, SPARE_COLS = 20, 2
 
 
 @dataclass
-class Plan:
+class _Plan:
     """The sheets to draw (the Layout's plus ``_helpers``), their ids and grid sizes."""
 
-    layout: Layout
     sheets: list[SheetLayout]
     ids: dict[str, int]
     sizes: dict[str, tuple[int, int]]
-    townships: dict[int, list[tuple[Rect, str]]] = field(default_factory=dict)
+    townships: dict[int, list[tuple[Rect, str]]]
     """id(Validation) → one (row rectangle, helper-row source) per member row."""
 
 
-def plan(layout: Layout) -> Plan:
+def _plan(layout: Layout) -> _Plan:
     sheets = list(layout.sheets)
     sizes = {s.title: (s.max_row + SPARE_ROWS, s.max_col + SPARE_COLS) for s in sheets}
+    width = max(Counter(t.county for t in layout.program.townships).values(), default=1)
     townships: dict[int, list[tuple[Rect, str]]] = {}
-    helpers = _helpers(layout, townships)
-    if helpers is not None:
+    helpers = _helpers(layout, width, townships)
+    if helpers.cells:
         sheets.append(helpers)
-        width = max(Counter(t.county for t in layout.program.townships).values())
         sizes[HELPERS_SHEET] = (helpers.max_row, width)
     ids = {s.title: i for i, s in enumerate(sheets, start=1)}
-    return Plan(layout, sheets, ids, sizes, townships)
+    return _Plan(sheets, ids, sizes, townships)
 
 
-def _helpers(layout: Layout, out: dict[int, list[tuple[Rect, str]]]) -> SheetLayout | None:
-    """The hidden sheet whose row i lists the townships of the county chosen in member row i."""
+def _helpers(layout: Layout, width: int, out: dict[int, list[tuple[Rect, str]]]) -> SheetLayout:
+    """The hidden sheet whose row i lists (spilled across ``width`` columns) the townships of
+    the county chosen in member row i; ``out`` gets each township rule's per-row sources."""
     sl = SheetLayout("helpers", HELPERS_SHEET, hidden=True)
-    width = max(Counter(t.county for t in layout.program.townships).values(), default=1)
     last = a1.col_letter(width)
     for s in layout.sheets:
         for v in s.validations:
@@ -70,12 +69,12 @@ def _helpers(layout: Layout, out: dict[int, list[tuple[Rect, str]]]) -> SheetLay
                 sl.put(row, 1, style="fixed", formula=f'=IF({county}="","",IFERROR({towns},""))')
                 source = a1.qualified(HELPERS_SHEET, f"$A${row}:${last}${row}")
                 out[id(v)].append(((r, c1, r, c2), source))
-    return sl if sl.cells else None
+    return sl
 
 
 def template_requests(layout: Layout, default_sheet_id: int = 0) -> list[dict[str, Any]]:
     """Every request of the build, in order: sheets, names, then each sheet's content."""
-    p = plan(layout)
+    p = _plan(layout)
     reqs: list[dict[str, Any]] = [
         {
             "updateSpreadsheetProperties": {
@@ -88,14 +87,16 @@ def template_requests(layout: Layout, default_sheet_id: int = 0) -> list[dict[st
     reqs.append({"deleteSheet": {"sheetId": default_sheet_id}})
     for name, ref in layout.names.items():
         title, area = _split_ref(ref)
-        reqs.append({"addNamedRange": {"namedRange": {"name": name,
-                                                      "range": a1_range(p.ids[title], area)}}})
+        reqs.append(
+            {"addNamedRange": {"namedRange": {"name": name, "range": a1_range(p.ids[title], area)}}}
+        )
     for s in p.sheets:
         sid = p.ids[s.title]
         merges, autofit = _merges(s)
         reqs += _dimensions(sid, s, autofit)
-        reqs += [{"mergeCells": {"range": grid_range(sid, m), "mergeType": "MERGE_ALL"}}
-                 for m in merges]
+        reqs += [
+            {"mergeCells": {"range": grid_range(sid, m), "mergeType": "MERGE_ALL"}} for m in merges
+        ]
         reqs += _formats(sid, s)
         reqs.append(_values(sid, s))
         reqs += _validations(sid, s, p.townships)
@@ -105,14 +106,14 @@ def template_requests(layout: Layout, default_sheet_id: int = 0) -> list[dict[st
 
 
 def _split_ref(ref: str) -> tuple[str, str]:
-    """"'_lists'!$A$2:$A$3" → ("_lists", "$A$2:$A$3")."""
+    """Split a sheet-qualified reference: ``'_lists'!$A$2:$A$3`` → ``_lists``, ``$A$2:$A$3``."""
     title, _, area = ref.rpartition("!")
     if title.startswith("'") and title.endswith("'"):
         title = title[1:-1].replace("''", "'")
     return title, area
 
 
-def _properties(p: Plan, s: SheetLayout) -> dict[str, Any]:
+def _properties(p: _Plan, s: SheetLayout) -> dict[str, Any]:
     rows, cols = p.sizes[s.title]
     grid: dict[str, int] = {"rowCount": rows, "columnCount": cols}
     if s.freeze and s.freeze[0] > 1:
@@ -259,8 +260,12 @@ def _validations(
     for v in s.validations:
         if v.kind == "township":
             for rect, source in townships[id(v)]:
-                town = {"condition": _condition("ONE_OF_RANGE", f"={source}"), "strict": True,
-                        "showCustomUi": True, "inputMessage": _message(v)}
+                town = {
+                    "condition": _condition("ONE_OF_RANGE", f"={source}"),
+                    "strict": True,
+                    "showCustomUi": True,
+                    "inputMessage": _message(v),
+                }
                 out.append({"setDataValidation": {"range": grid_range(sid, rect), "rule": town}})
         else:
             out.append({"setDataValidation": {"range": a1_range(sid, v.sqref), "rule": rule(v)}})
@@ -274,13 +279,17 @@ def _highlights(sid: int, s: SheetLayout) -> list[dict[str, Any]]:
         top = a1.cell(rect[0], rect[1])
         for text, fmt in highlight_formats():
             cond = _condition("CUSTOM_FORMULA", f'=ISNUMBER(SEARCH("{text}",{top}))')
-            out.append({
-                "addConditionalFormatRule": {
-                    "index": len(out),
-                    "rule": {"ranges": [grid_range(sid, rect)],
-                             "booleanRule": {"condition": cond, "format": fmt}},
+            out.append(
+                {
+                    "addConditionalFormatRule": {
+                        "index": len(out),
+                        "rule": {
+                            "ranges": [grid_range(sid, rect)],
+                            "booleanRule": {"condition": cond, "format": fmt},
+                        },
+                    }
                 }
-            })
+            )
     return out
 
 

@@ -76,6 +76,14 @@ def from_api_error(err: APIError, client: gspread.Client, what: str) -> SheetsEr
     return SheetsError(f"Google API 錯誤：{what}。（{detail}）", kind="api", status=status)
 
 
+def not_template(url: str) -> SheetsError:
+    return SheetsError(
+        f"{url} 不是 clusterbook 產生的提案範本（找不到 _meta 工作表）。"
+        "請用 clusterbook 建立的試算表，或下載 Excel 範本填寫。",
+        kind="not_template",
+    )
+
+
 @contextmanager
 def api_errors(client: gspread.Client, what: str) -> Iterator[None]:
     """Turn any APIError raised inside the block into a SheetsError about ``what``."""

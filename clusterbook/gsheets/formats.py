@@ -43,8 +43,9 @@ def _font(font: Font) -> dict[str, Any]:
     return out
 
 
-def _role(font: Font | None, fill: PatternFill | None, align: Alignment | None,
-          border: Border | None) -> dict[str, Any]:
+def _role(
+    font: Font | None, fill: PatternFill | None, align: Alignment | None, border: Border | None
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if fill is not None:
         out["backgroundColor"] = color(fill.start_color.rgb)
@@ -87,7 +88,12 @@ def role_background(role: str | None) -> dict[str, float] | None:
 def highlight_formats() -> list[tuple[str, dict[str, Any]]]:
     """(text, format) for the ✘/✔/加分 conditional formats, in priority order."""
     return [
-        (text, {"backgroundColor": color(bg), "textFormat": {"foregroundColor": color(fg),
-                                                               "bold": True}})
+        (
+            text,
+            {
+                "backgroundColor": color(bg),
+                "textFormat": {"foregroundColor": color(fg), "bold": True},
+            },
+        )
         for text, bg, fg in HIGHLIGHTS
     ]

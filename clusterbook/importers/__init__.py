@@ -107,4 +107,4 @@ def _version(fmap, program, out: Collector) -> bool:
 
 def unusable(source: str, rule: str, reason: str) -> Report:
     program = load_program(DEFAULT_PROGRAM)
-    return Report(source, [finding(program, rule, file=source, reason=reason)])
+    return Report(source, [finding(program, rule, file=source, reason=reason.rstrip("。"))])

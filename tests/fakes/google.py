@@ -63,8 +63,12 @@ _STATUS = {
     403: ("PERMISSION_DENIED", "forbidden", "The caller does not have permission"),
     404: ("NOT_FOUND", "notFound", NOT_FOUND_MESSAGE),
     409: ("ALREADY_EXISTS", "conflict", "Requested entity already exists."),
-    429: ("RESOURCE_EXHAUSTED", "rateLimitExceeded", "Quota exceeded for quota metric "
-          "'Write requests' and limit 'Write requests per minute per user'."),
+    429: (
+        "RESOURCE_EXHAUSTED",
+        "rateLimitExceeded",
+        "Quota exceeded for quota metric "
+        "'Write requests' and limit 'Write requests per minute per user'.",
+    ),
     500: ("INTERNAL", "internalError", "Internal error encountered."),
     501: ("UNIMPLEMENTED", "notImplemented", "Method not implemented."),
     503: ("UNAVAILABLE", "backendError", "The service is currently unavailable."),
@@ -78,8 +82,13 @@ _READ_ONLY_CELL = {"effectiveValue", "effectiveFormat", "formattedValue"}
 class FakeApiError(Exception):
     """An error answer: HTTP status, message and optional Google status/Drive reason."""
 
-    def __init__(self, code: int, message: str | None = None, status: str | None = None,
-                 reason: str | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str | None = None,
+        status: str | None = None,
+        reason: str | None = None,
+    ) -> None:
         default_status, default_reason, default_message = _STATUS.get(code, ("UNKNOWN",) * 3)
         super().__init__(message or default_message)
         self.code, self.message = code, message or default_message
@@ -88,8 +97,13 @@ class FakeApiError(Exception):
     def body(self, api: str) -> dict[str, Any]:
         err: dict[str, Any] = {"code": self.code, "message": self.message, "status": self.status}
         if api == "drive":
-            err["errors"] = [{"domain": "usageLimits" if self.code == 429 else "global",
-                              "reason": self.reason, "message": self.message}]
+            err["errors"] = [
+                {
+                    "domain": "usageLimits" if self.code == 429 else "global",
+                    "reason": self.reason,
+                    "message": self.message,
+                }
+            ]
         return {"error": err}
 
 
@@ -185,18 +199,24 @@ class Discovery:
                 parts = re.split(r"(\{[^}]+\})", m.get("flatPath", m["path"]))
                 regex = "".join(
                     f"(?P<{p[1:-1].lstrip('+')}>[^/]+)" if p.startswith("{") else re.escape(p)
-                    for p in parts)
-                yield _Method(m["id"], m["httpMethod"], re.compile(regex), m.get("parameters", {}),
-                              (m.get("request") or {}).get("$ref"),
-                              (m.get("response") or {}).get("$ref"),
-                              sum(len(p) for p in parts if not p.startswith("{")))
+                    for p in parts
+                )
+                yield _Method(
+                    m["id"],
+                    m["httpMethod"],
+                    re.compile(regex),
+                    m.get("parameters", {}),
+                    (m.get("request") or {}).get("$ref"),
+                    (m.get("response") or {}).get("$ref"),
+                    sum(len(p) for p in parts if not p.startswith("{")),
+                )
             yield from self._walk(res.get("resources", {}))
 
     def match(self, http: str, path: str) -> tuple[_Method, dict[str, str]] | None:
         """Find the method for an HTTP verb and a raw (percent-encoded) URL path."""
         if not path.startswith(self.prefix):
             return None
-        rest = path[len(self.prefix):]
+        rest = path[len(self.prefix) :]
         for m in self.methods:
             hit = m.pattern.fullmatch(rest)
             if hit and m.http == http:
@@ -212,15 +232,22 @@ class Discovery:
         for name, values in query.items():
             spec = m.params.get(name) or self.common.get(name)
             if spec is None or spec["location"] != "query":
-                out.append((f"{m.id}?{name}", f'Unknown name "{name}": Cannot bind query '
-                            f"parameter. Field '{name}' could not be found in request message."))
+                out.append(
+                    (
+                        f"{m.id}?{name}",
+                        f'Unknown name "{name}": Cannot bind query '
+                        f"parameter. Field '{name}' could not be found in request message.",
+                    )
+                )
                 continue
             if len(values) > 1 and not spec.get("repeated"):
                 out.append(("", f"Query parameter '{name}' is not repeated but got {values}"))
             out += [("", msg) for v in values for msg in self._scalar(spec, v, name, text=True)]
-        out += [("", f"Required parameter '{n}' is missing")
-                for n, s in m.params.items()
-                if s.get("required") and s["location"] == "query" and n not in query]
+        out += [
+            ("", f"Required parameter '{n}' is missing")
+            for n, s in m.params.items()
+            if s.get("required") and s["location"] == "query" and n not in query
+        ]
         if "fields" in query and m.response:
             out += [("", msg) for msg in self.check_mask(m.response, query["fields"][0])]
         return out
@@ -243,8 +270,13 @@ class Discovery:
             props, extra = schema.get("properties") or {}, schema.get("additionalProperties")
             set_fields = [k for k, v in value.items() if v is not None]
             if schema.get("id") in _ONEOF and len(set_fields) > 1:
-                out.append(("", f"Invalid value at '{where}': oneof field already set, "
-                            f"cannot set all of {set_fields}"))
+                out.append(
+                    (
+                        "",
+                        f"Invalid value at '{where}': oneof field already set, "
+                        f"cannot set all of {set_fields}",
+                    )
+                )
             for key, item in value.items():
                 sub = f"{where}.{key}" if where else key
                 if key in props:
@@ -252,8 +284,13 @@ class Discovery:
                 elif isinstance(extra, dict):
                     self._check(extra, item, sub, out)
                 else:
-                    out.append((f"{schema.get('id')}.{key}", f'Unknown name "{key}" at '
-                                f"'{where or schema.get('id')}': Cannot find field."))
+                    out.append(
+                        (
+                            f"{schema.get('id')}.{key}",
+                            f'Unknown name "{key}" at '
+                            f"'{where or schema.get('id')}': Cannot find field.",
+                        )
+                    )
         elif kind == "array":
             if not isinstance(value, list):
                 out.append(("", f"Invalid value at '{where}': expected a list, got {value!r}"))
@@ -276,9 +313,12 @@ class Discovery:
                     return [f"Invalid value at '{where}' (TYPE_INT32), \"{value}\""]
                 value = int(value)
         ok = {
-            "string": isinstance(value, str) or (fmt in ("int64", "uint64")
-                                                 and isinstance(value, int)
-                                                 and not isinstance(value, bool)),
+            "string": isinstance(value, str)
+            or (
+                fmt in ("int64", "uint64")
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+            ),
             "boolean": isinstance(value, bool),
             "integer": (isinstance(value, int) and not isinstance(value, bool))
             or (isinstance(value, str) and re.fullmatch(r"-?\d+", value) is not None),
@@ -386,8 +426,10 @@ def a1(title: str, r0: int, r1: int, c0: int, c1: int) -> str:
 
 
 # ----------------------------------------------------------------------------- values
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-                     r"|[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_NUMBER = re.compile(
+    r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+    r"|[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+)
 
 
 def to_extended(value: Any, user_entered: bool) -> dict[str, Any] | None:
@@ -469,7 +511,8 @@ class Sheet:
     protected: list[dict[str, Any]] = field(default_factory=list)
     conditional: list[dict[str, Any]] = field(default_factory=list)
     dims: dict[str, dict[int, dict[str, Any]]] = field(
-        default_factory=lambda: {"ROWS": {}, "COLUMNS": {}})
+        default_factory=lambda: {"ROWS": {}, "COLUMNS": {}}
+    )
 
     @property
     def id(self) -> int:
@@ -492,8 +535,10 @@ class Sheet:
 
     def extent(self) -> tuple[int, int]:
         """One past the last used row and column."""
-        return (max((r for r, _ in self.cells), default=-1) + 1,
-                max((c for _, c in self.cells), default=-1) + 1)
+        return (
+            max((r for r, _ in self.cells), default=-1) + 1,
+            max((c for _, c in self.cells), default=-1) + 1,
+        )
 
 
 @dataclass
@@ -508,8 +553,9 @@ class Book:
 
     def next_id(self) -> int:
         """A fresh, random-looking non-negative int32 (sheet / protected-range id)."""
-        used = {s.id for s in self.sheets} | {p["protectedRangeId"]
-                                               for s in self.sheets for p in s.protected}
+        used = {s.id for s in self.sheets} | {
+            p["protectedRangeId"] for s in self.sheets for p in s.protected
+        }
         while True:
             self.seq += 1
             candidate = (self.seq * 1_103_515_245 + 12_345) % 2**31
@@ -550,8 +596,9 @@ class Window:
 
 
 def _grid_error(sheet: Sheet, text: str) -> FakeApiError:
-    return _invalid(f"Range ({text}) exceeds grid limits. Max rows: {sheet.rows}, "
-                    f"max columns: {sheet.cols}")
+    return _invalid(
+        f"Range ({text}) exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}"
+    )
 
 
 def resolve(book: Book, text: str) -> Window:
@@ -559,8 +606,9 @@ def resolve(book: Book, text: str) -> Window:
     name, rng = split_sheet(text.strip())
     if name is None:
         sheet = book.find(rng or "")
-        named = next((n for n in book.named if n["name"].casefold() == (rng or "").casefold()),
-                     None)
+        named = next(
+            (n for n in book.named if n["name"].casefold() == (rng or "").casefold()), None
+        )
         if sheet is not None:
             rng = None
         elif named is not None:
@@ -580,8 +628,14 @@ def resolve(book: Book, text: str) -> Window:
     if cells is None:
         raise _invalid(f"Unable to parse range: {text}")
     r0, r1, c0, c1, single = cells
-    win = Window(sheet, r0 or 0, sheet.rows if r1 is None else r1,
-                 c0 or 0, sheet.cols if c1 is None else c1, single)
+    win = Window(
+        sheet,
+        r0 or 0,
+        sheet.rows if r1 is None else r1,
+        c0 or 0,
+        sheet.cols if c1 is None else c1,
+        single,
+    )
     if win.r1 > sheet.rows or win.c1 > sheet.cols:
         raise _grid_error(sheet, f"{quote_title(sheet.title)}!{rng}")
     return win
@@ -590,13 +644,19 @@ def resolve(book: Book, text: str) -> Window:
 def grid_window(book: Book, gr: dict[str, Any]) -> Window:
     """Resolve and bound-check a GridRange."""
     sheet = book.by_id(gr.get("sheetId"))
-    win = Window(sheet, gr.get("startRowIndex", 0), gr.get("endRowIndex", sheet.rows),
-                 gr.get("startColumnIndex", 0), gr.get("endColumnIndex", sheet.cols))
+    win = Window(
+        sheet,
+        gr.get("startRowIndex", 0),
+        gr.get("endRowIndex", sheet.rows),
+        gr.get("startColumnIndex", 0),
+        gr.get("endColumnIndex", sheet.cols),
+    )
     if min(win.r0, win.c0) < 0 or win.r0 > win.r1 or win.c0 > win.c1:
         raise _invalid(f"Invalid GridRange: {json.dumps(gr)}")
     if win.r1 > sheet.rows or win.c1 > sheet.cols:
-        raise _grid_error(sheet, a1(sheet.title, win.r0, max(win.r1, win.r0 + 1),
-                                    win.c0, max(win.c1, win.c0 + 1)))
+        raise _grid_error(
+            sheet, a1(sheet.title, win.r0, max(win.r1, win.r0 + 1), win.c0, max(win.c1, win.c0 + 1))
+        )
     return win
 
 
@@ -639,8 +699,7 @@ def shift(book: Book, sheet: Sheet, dim: str, start: int, delta: int) -> None:
             cells[(new, pos[1]) if axis == 0 else (pos[0], new)] = cell
     sheet.cells = cells
     sheet.dims[dim] = {n: p for i, p in sheet.dims[dim].items() if (n := moved(i)) is not None}
-    keys = ("startRowIndex", "endRowIndex") if axis == 0 else ("startColumnIndex",
-                                                                "endColumnIndex")
+    keys = ("startRowIndex", "endRowIndex") if axis == 0 else ("startColumnIndex", "endColumnIndex")
     for gr in _gridranges(book, sheet):
         for k in keys:
             if k in gr:
@@ -661,6 +720,7 @@ def _op(kind: str) -> Callable:
     def register(fn: Callable) -> Callable:
         _OPS[kind] = fn
         return fn
+
     return register
 
 
@@ -677,8 +737,9 @@ def _fields(req: dict[str, Any], ref: str) -> dict:
 def _check_title(book: Book, title: str, sheet: Sheet | None = None) -> None:
     other = book.find(title)
     if other is not None and other is not sheet:
-        raise _invalid(f'A sheet with the name "{title}" already exists. '
-                       "Please enter another name.")
+        raise _invalid(
+            f'A sheet with the name "{title}" already exists. Please enter another name.'
+        )
 
 
 def _move(book: Book, sheet: Sheet, index: int) -> None:
@@ -715,11 +776,16 @@ def _add_sheet(fake: FakeGoogle, book: Book, req: dict) -> dict:
 @_op("duplicateSheet")
 def _duplicate_sheet(fake: FakeGoogle, book: Book, req: dict) -> dict:
     source = book.by_id(req.get("sourceSheetId"))
-    props = {"title": req.get("newSheetName") or f"Copy of {source.title}",
-             "index": req.get("insertSheetIndex", len(book.sheets)),
-             **({"sheetId": req["newSheetId"]} if "newSheetId" in req else {}),
-             **{k: copy.deepcopy(v) for k, v in source.props.items()
-                if k not in ("title", "index", "sheetId")}}
+    props = {
+        "title": req.get("newSheetName") or f"Copy of {source.title}",
+        "index": req.get("insertSheetIndex", len(book.sheets)),
+        **({"sheetId": req["newSheetId"]} if "newSheetId" in req else {}),
+        **{
+            k: copy.deepcopy(v)
+            for k, v in source.props.items()
+            if k not in ("title", "index", "sheetId")
+        },
+    }
     reply = _add_sheet(fake, book, {"properties": props})
     new = book.by_id(reply["properties"]["sheetId"])
     for name in ("cells", "merges", "conditional", "dims"):
@@ -759,8 +825,11 @@ def _update_sheet_properties(fake: FakeGoogle, book: Book, req: dict) -> None:
         raise _invalid("Sheet title must not be empty.")
     _check_title(book, new["title"], sheet)
     sheet.props = new
-    sheet.cells = {(r, c): v for (r, c), v in sheet.cells.items()
-                   if r < grid["rowCount"] and c < grid["columnCount"]}
+    sheet.cells = {
+        (r, c): v
+        for (r, c), v in sheet.cells.items()
+        if r < grid["rowCount"] and c < grid["columnCount"]
+    }
     _move(book, sheet, new.get("index", book.sheets.index(sheet)))
 
 
@@ -788,9 +857,16 @@ def _update_cells(fake: FakeGoogle, book: Book, req: dict) -> None:
         sheet = book.by_id(start.get("sheetId"))
         r0, c0 = start.get("rowIndex", 0), start.get("columnIndex", 0)
         width = max((len(row.get("values") or []) for row in rows), default=0)
-        win = grid_window(book, {"sheetId": sheet.id, "startRowIndex": r0,
-                                 "endRowIndex": r0 + len(rows), "startColumnIndex": c0,
-                                 "endColumnIndex": c0 + width})
+        win = grid_window(
+            book,
+            {
+                "sheetId": sheet.id,
+                "startRowIndex": r0,
+                "endRowIndex": r0 + len(rows),
+                "startColumnIndex": c0,
+                "endColumnIndex": c0 + width,
+            },
+        )
     else:
         raise _invalid("Either 'range' or 'start' must be set.")
     written = set()
@@ -798,8 +874,10 @@ def _update_cells(fake: FakeGoogle, book: Book, req: dict) -> None:
         for j, cell in enumerate(row.get("values") or []):
             pos = (win.r0 + i, win.c0 + j)
             if pos[0] >= win.r1 or pos[1] >= win.c1:
-                raise _invalid(f"Attempting to write row: {pos[0]}, column: {pos[1]} "
-                               f"outside the requested range {win.a1}")
+                raise _invalid(
+                    f"Attempting to write row: {pos[0]}, column: {pos[1]} "
+                    f"outside the requested range {win.a1}"
+                )
             write_cell(win.sheet, pos, cell or {}, tree)
             written.add(pos)
     for pos in win.positions():  # the rest of the range is cleared per the mask
@@ -853,8 +931,11 @@ def _protected_sheet(fake: FakeGoogle, book: Book, pr: dict[str, Any]) -> Sheet:
 def _add_protected_range(fake: FakeGoogle, book: Book, req: dict) -> dict:
     pr = copy.deepcopy(req.get("protectedRange") or {})
     if pr.get("protectedRangeId") is not None:
-        if any(p["protectedRangeId"] == pr["protectedRangeId"]
-               for s in book.sheets for p in s.protected):
+        if any(
+            p["protectedRangeId"] == pr["protectedRangeId"]
+            for s in book.sheets
+            for p in s.protected
+        ):
             raise _invalid(f"A protected range with id {pr['protectedRangeId']} already exists.")
     else:
         pr["protectedRangeId"] = book.next_id()
@@ -882,8 +963,12 @@ def _delete_protected_range(fake: FakeGoogle, book: Book, req: dict) -> None:
 
 def _check_named(book: Book, nr: dict[str, Any]) -> None:
     name = nr.get("name") or ""
-    if not re.fullmatch(r"[^\W\d][\w.]*", name) or parse_cells(name) is not None \
-            or re.fullmatch(r"[Rr]\d*[Cc]\d*", name) or name.upper() in ("TRUE", "FALSE"):
+    if (
+        not re.fullmatch(r"[^\W\d][\w.]*", name)
+        or parse_cells(name) is not None
+        or re.fullmatch(r"[Rr]\d*[Cc]\d*", name)
+        or name.upper() in ("TRUE", "FALSE")
+    ):
         raise _invalid(f"Invalid name for a named range: {name!r}")
     if any(n["name"].casefold() == name.casefold() and n is not nr for n in book.named):
         raise _invalid(f"A named range with the name '{name}' already exists.")
@@ -896,8 +981,10 @@ def _add_named_range(fake: FakeGoogle, book: Book, req: dict) -> dict:
     nr = copy.deepcopy(req.get("namedRange") or {})
     if nr.get("namedRangeId") and any(n["namedRangeId"] == nr["namedRangeId"] for n in book.named):
         raise _invalid(f"A named range with id {nr['namedRangeId']} already exists.")
-    nr.setdefault("namedRangeId", hashlib.sha1(f"{book.id}:{nr.get('name')}:{book.next_id()}"
-                                               .encode()).hexdigest()[:12])
+    nr.setdefault(
+        "namedRangeId",
+        hashlib.sha1(f"{book.id}:{nr.get('name')}:{book.next_id()}".encode()).hexdigest()[:12],
+    )
     _check_named(book, nr)
     book.named.append(nr)
     return {"namedRange": copy.deepcopy(nr)}
@@ -920,9 +1007,13 @@ def _delete_named_range(fake: FakeGoogle, book: Book, req: dict) -> None:
 
 
 def _intersects(a: dict[str, Any], win: Window) -> bool:
-    return (int(a.get("sheetId", 0)) == win.sheet.id
-            and a["startRowIndex"] < win.r1 and win.r0 < a["endRowIndex"]
-            and a["startColumnIndex"] < win.c1 and win.c0 < a["endColumnIndex"])
+    return (
+        int(a.get("sheetId", 0)) == win.sheet.id
+        and a["startRowIndex"] < win.r1
+        and win.r0 < a["endRowIndex"]
+        and a["startColumnIndex"] < win.c1
+        and win.c0 < a["endColumnIndex"]
+    )
 
 
 @_op("mergeCells")
@@ -937,8 +1028,15 @@ def _merge_cells(fake: FakeGoogle, book: Book, req: dict) -> None:
     sheet = win.sheet
     sheet.merges = [m for m in sheet.merges if not _intersects(m, win)]
     for r0, r1, c0, c1 in blocks:
-        sheet.merges.append({"sheetId": sheet.id, "startRowIndex": r0, "endRowIndex": r1,
-                             "startColumnIndex": c0, "endColumnIndex": c1})
+        sheet.merges.append(
+            {
+                "sheetId": sheet.id,
+                "startRowIndex": r0,
+                "endRowIndex": r1,
+                "startColumnIndex": c0,
+                "endColumnIndex": c1,
+            }
+        )
         for pos in Window(sheet, r0, r1, c0, c1).positions():
             if pos != (r0, c0) and pos in sheet.cells:  # only the top-left value survives
                 write_cell(sheet, pos, {}, {"userEnteredValue": {}})
@@ -957,8 +1055,10 @@ def _dimension_range(book: Book, dr: dict[str, Any]) -> tuple[Sheet, str, int, i
         raise _invalid(f"Invalid dimension: {dim}")
     start, end = dr.get("startIndex", 0), dr.get("endIndex", sheet.count(dim))
     if not 0 <= start <= end <= sheet.count(dim):
-        raise _invalid(f"Invalid dimension range {start}:{end} on sheet {sheet.title!r} "
-                       f"({sheet.count(dim)} {dim.lower()})")
+        raise _invalid(
+            f"Invalid dimension range {start}:{end} on sheet {sheet.title!r} "
+            f"({sheet.count(dim)} {dim.lower()})"
+        )
     return sheet, dim, start, end
 
 
@@ -1097,6 +1197,7 @@ def _route(method_id: str) -> Callable:
     def register(fn: Callable) -> Callable:
         _ROUTES[method_id] = fn
         return fn
+
     return register
 
 
@@ -1120,8 +1221,12 @@ def _drive_fields(ctx: _Ctx, obj: dict[str, Any], default: str) -> dict[str, Any
 class FakeGoogle(BaseAdapter):
     """In-memory Sheets v4 + Drive v3 behind a ``requests`` adapter (see module docstring)."""
 
-    def __init__(self, account_email: str = "fake-sa@fake-project.iam.gserviceaccount.com",
-                 locale: str = "en_US", time_zone: str = "Etc/GMT") -> None:
+    def __init__(
+        self,
+        account_email: str = "fake-sa@fake-project.iam.gserviceaccount.com",
+        locale: str = "en_US",
+        time_zone: str = "Etc/GMT",
+    ) -> None:
         super().__init__()
         self.account_email, self.locale, self.time_zone = account_email, locale, time_zone
         self.requests: list[Call] = []
@@ -1141,8 +1246,15 @@ class FakeGoogle(BaseAdapter):
         self._lock = threading.RLock()
 
     # ---------------------------------------------------------------- transport
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         """Answer one prepared request from the in-memory model."""
         with self._lock:
             url = urlsplit(request.url or "")
@@ -1157,8 +1269,13 @@ class FakeGoogle(BaseAdapter):
             except ValueError:
                 body = raw
             api = _HOSTS[url.hostname]
-            call = Call(request.method or "GET", url.hostname, unquote(url.path),
-                        self._params(api, query), body)
+            call = Call(
+                request.method or "GET",
+                url.hostname,
+                unquote(url.path),
+                self._params(api, query),
+                body,
+            )
             self.requests.append(call)
             status, payload = self._dispatch(api, call, url.path, query, body)
             call.status = status
@@ -1173,8 +1290,9 @@ class FakeGoogle(BaseAdapter):
         repeated = {n for m in _APIS[api].methods for n, s in m.params.items() if s.get("repeated")}
         return {k: v if k in repeated and k not in common else v[-1] for k, v in query.items()}
 
-    def _dispatch(self, api: str, call: Call, path: str, query: dict[str, list[str]],
-                  body: Any) -> tuple[int, Any]:
+    def _dispatch(
+        self, api: str, call: Call, path: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[int, Any]:
         disc = _APIS[api]
         found = disc.match(call.method, path)
         if found is None:
@@ -1210,8 +1328,9 @@ class FakeGoogle(BaseAdapter):
         return result if isinstance(result, tuple) else (200, result)
 
     @staticmethod
-    def _response(request: requests.PreparedRequest, status: int, payload: Any
-                  ) -> requests.Response:
+    def _response(
+        request: requests.PreparedRequest, status: int, payload: Any
+    ) -> requests.Response:
         resp = requests.Response()
         resp.status_code = status
         resp.reason = HTTPStatus(status).phrase
@@ -1225,8 +1344,14 @@ class FakeGoogle(BaseAdapter):
         return resp
 
     # ------------------------------------------------------------ test controls
-    def fail_next(self, status: int, times: int = 1, reason: str | None = None,
-                  message: str | None = None, kind: str | None = None) -> None:
+    def fail_next(
+        self,
+        status: int,
+        times: int = 1,
+        reason: str | None = None,
+        message: str | None = None,
+        kind: str | None = None,
+    ) -> None:
         """Answer the next ``times`` requests (optionally only API method ``kind``) with an error.
 
         ``reason`` is the Google status (e.g. ``"PERMISSION_DENIED"``); both it and
@@ -1253,39 +1378,66 @@ class FakeGoogle(BaseAdapter):
         digest = hashlib.sha256(f"fake-google:{self._seq}".encode()).digest()
         return "1" + base64.urlsafe_b64encode(digest).decode()[: length - 1]
 
-    def add_folder(self, name: str = "Folder", folder_id: str | None = None,
-                   shared_drive: bool = False) -> str:
+    def add_folder(
+        self, name: str = "Folder", folder_id: str | None = None, shared_drive: bool = False
+    ) -> str:
         """Create a Drive folder (optionally on a shared drive) and return its id."""
         fid = folder_id or self._new_id(33)
         self._add_file(fid, name, FOLDER_MIME, [self.root_folder_id], shared_drive)
         return fid
 
-    def add_spreadsheet(self, title: str = "Untitled spreadsheet",
-                        sheet_titles: tuple[str, ...] = ("Sheet1",),
-                        parent: str | None = None) -> str:
+    def add_spreadsheet(
+        self,
+        title: str = "Untitled spreadsheet",
+        sheet_titles: tuple[str, ...] = ("Sheet1",),
+        parent: str | None = None,
+    ) -> str:
         """Create a spreadsheet without any request and return its id."""
         sid = self._new_id(44)
         self._make_book(sid, {"title": title}, [{"properties": {"title": t}} for t in sheet_titles])
         self._add_file(sid, title, SHEETS_MIME, [parent or self.root_folder_id])
         return sid
 
-    def _add_file(self, fid: str, name: str, mime: str, parents: list[str],
-                  shared_drive: bool | None = None) -> dict[str, Any]:
+    def _add_file(
+        self, fid: str, name: str, mime: str, parents: list[str], shared_drive: bool | None = None
+    ) -> dict[str, Any]:
         if shared_drive is None:
             shared_drive = any(self.files.get(p, {}).get("_shared") for p in parents)
         now = _now()
-        self.files[fid] = {"kind": "drive#file", "id": fid, "name": name, "mimeType": mime,
-                           "parents": parents, "createdTime": now, "modifiedTime": now,
-                           "trashed": False, "_shared": shared_drive}
-        self.perms[fid] = [{"kind": "drive#permission", "id": self._perm_id(self.account_email),
-                            "type": "user", "role": "organizer" if shared_drive else "owner",
-                            "emailAddress": self.account_email, "deleted": False,
-                            "pendingOwner": False}]
+        self.files[fid] = {
+            "kind": "drive#file",
+            "id": fid,
+            "name": name,
+            "mimeType": mime,
+            "parents": parents,
+            "createdTime": now,
+            "modifiedTime": now,
+            "trashed": False,
+            "_shared": shared_drive,
+        }
+        self.perms[fid] = [
+            {
+                "kind": "drive#permission",
+                "id": self._perm_id(self.account_email),
+                "type": "user",
+                "role": "organizer" if shared_drive else "owner",
+                "emailAddress": self.account_email,
+                "deleted": False,
+                "pendingOwner": False,
+            }
+        ]
         return self.files[fid]
 
     def _make_book(self, sid: str, props: dict[str, Any], sheets: list[dict[str, Any]]) -> Book:
-        book = Book(sid, {"title": "Untitled spreadsheet", "locale": self.locale,
-                          "autoRecalc": "ON_CHANGE", "timeZone": self.time_zone})
+        book = Book(
+            sid,
+            {
+                "title": "Untitled spreadsheet",
+                "locale": self.locale,
+                "autoRecalc": "ON_CHANGE",
+                "timeZone": self.time_zone,
+            },
+        )
         book.props.update(copy.deepcopy(props))
         for i, spec in enumerate(sheets or [{}]):
             props = {"sheetId": 0} if i == 0 else {}  # Google numbers the first sheet 0
@@ -1328,20 +1480,34 @@ class FakeGoogle(BaseAdapter):
         win = self._window(spreadsheet_id, sheet_title, ref)
         cell = win.sheet.cells.get((win.r0, win.c0)) or {}
         uev = cell.get("userEnteredValue") or {}
-        return {"value": _number(literal(cell)) if literal(cell) != "" else None,
-                "formula": uev.get("formulaValue"), "note": cell.get("note"),
-                "format": cell.get("userEnteredFormat"),
-                "dataValidation": cell.get("dataValidation")}
+        return {
+            "value": _number(literal(cell)) if literal(cell) != "" else None,
+            "formula": uev.get("formulaValue"),
+            "note": cell.get("note"),
+            "format": cell.get("userEnteredFormat"),
+            "dataValidation": cell.get("dataValidation"),
+        }
 
-    def values(self, spreadsheet_id: str, sheet_title: str, render_option: str = "FORMULA",
-               cell_range: str | None = None) -> list[list[Any]]:
+    def values(
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        render_option: str = "FORMULA",
+        cell_range: str | None = None,
+    ) -> list[list[Any]]:
         """Trimmed rows of a sheet (or of ``cell_range`` on it) like values.get renders them."""
         book = self.book(spreadsheet_id)
         text = quote_title(sheet_title) + (f"!{cell_range}" if cell_range else "")
         return self._matrix(resolve(book, text), render_option, "ROWS")
 
-    def set_values(self, spreadsheet_id: str, sheet_title: str, ref: str,
-                   rows: list[list[Any]], user_entered: bool = True) -> None:
+    def set_values(
+        self,
+        spreadsheet_id: str,
+        sheet_title: str,
+        ref: str,
+        rows: list[list[Any]],
+        user_entered: bool = True,
+    ) -> None:
         """Write values as a user typing them would (no request is recorded)."""
         book = self.book(spreadsheet_id)
         self._write(book, f"{quote_title(sheet_title)}!{ref}", rows, "ROWS", user_entered)
@@ -1368,8 +1534,10 @@ class FakeGoogle(BaseAdapter):
     def _matrix(win: Window, option: str, major: str) -> list[list[Any]]:
         used_r, used_c = win.sheet.extent()
         r1, c1 = min(win.r1, used_r), min(win.c1, used_c)
-        rows = [[render(win.sheet.cells.get((r, c)), option) for c in range(win.c0, c1)]
-                for r in range(win.r0, r1)]
+        rows = [
+            [render(win.sheet.cells.get((r, c)), option) for c in range(win.c0, c1)]
+            for r in range(win.r0, r1)
+        ]
         if major == "COLUMNS":
             rows = [list(col) for col in zip(*rows, strict=True)]
         return trim(rows)
@@ -1382,8 +1550,14 @@ class FakeGoogle(BaseAdapter):
             out["values"] = values
         return out
 
-    def _write(self, book: Book, text: str, values: Any, major: str, user_entered: bool,
-               ) -> dict[str, Any]:
+    def _write(
+        self,
+        book: Book,
+        text: str,
+        values: Any,
+        major: str,
+        user_entered: bool,
+    ) -> dict[str, Any]:
         win = resolve(book, text)
         sheet, writes = win.sheet, []
         for i, line in enumerate(values or []):
@@ -1393,8 +1567,9 @@ class FakeGoogle(BaseAdapter):
                 r, c = (win.r0 + j, win.c0 + i) if major == "COLUMNS" else (win.r0 + i, win.c0 + j)
                 if not win.single and (r >= win.r1 or c >= win.c1):
                     what = f"row [{r + 1}]" if r >= win.r1 else f"column [{col_letters(c)}]"
-                    raise _invalid(f"Requested writing within range [{text}], but tried "
-                                   f"writing to {what}")
+                    raise _invalid(
+                        f"Requested writing within range [{text}], but tried writing to {what}"
+                    )
                 if r >= sheet.rows or c >= sheet.cols:
                     raise _grid_error(sheet, a1(sheet.title, r, r + 1, c, c + 1))
                 if value is not None:  # null = leave the cell as it is
@@ -1407,9 +1582,12 @@ class FakeGoogle(BaseAdapter):
             return out
         rs, cs = [p[0] for p, _ in writes], [p[1] for p, _ in writes]
         r1, c1 = max(max(rs) + 1, win.r0 + 1), max(max(cs) + 1, win.c0 + 1)
-        out.update(updatedRange=a1(sheet.title, win.r0, r1, win.c0, c1),
-                   updatedRows=len(set(rs)), updatedColumns=len(set(cs)),
-                   updatedCells=len(writes))
+        out.update(
+            updatedRange=a1(sheet.title, win.r0, r1, win.c0, c1),
+            updatedRows=len(set(rs)),
+            updatedColumns=len(set(cs)),
+            updatedCells=len(writes),
+        )
         return out
 
     def _input_option(self, option: str | None) -> bool:
@@ -1431,18 +1609,26 @@ class FakeGoogle(BaseAdapter):
                 props.pop("hidden", None)
             props["gridProperties"] = {k: v for k, v in props["gridProperties"].items() if v}
             out: dict[str, Any] = {"properties": props}
-            for key, items in (("merges", sheet.merges), ("conditionalFormats", sheet.conditional),
-                               ("protectedRanges", sheet.protected)):
+            for key, items in (
+                ("merges", sheet.merges),
+                ("conditionalFormats", sheet.conditional),
+                ("protectedRanges", sheet.protected),
+            ):
                 if items:
                     out[key] = copy.deepcopy(items)
             if grid:
                 mine = [w for w in windows if w.sheet is sheet]
-                out["data"] = [self._grid_data(w) for w in mine or [Window(
-                    sheet, 0, sheet.rows, 0, sheet.cols)]]
+                out["data"] = [
+                    self._grid_data(w)
+                    for w in mine or [Window(sheet, 0, sheet.rows, 0, sheet.cols)]
+                ]
             sheets.append(out)
-        result = {"spreadsheetId": book.id, "properties": copy.deepcopy(book.props),
-                  "sheets": sheets,
-                  "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.id}/edit"}
+        result = {
+            "spreadsheetId": book.id,
+            "properties": copy.deepcopy(book.props),
+            "sheets": sheets,
+            "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.id}/edit",
+        }
         if book.named:
             result["namedRanges"] = copy.deepcopy(book.named)
         return result
@@ -1454,8 +1640,11 @@ class FakeGoogle(BaseAdapter):
         for r in range(win.r0, min(win.r1, used_r)):
             values = []
             for c in range(win.c0, min(win.c1, used_c)):
-                cell = {k: copy.deepcopy(v) for k, v in win.sheet.cells.get((r, c), {}).items()
-                        if k != "_computed"}
+                cell = {
+                    k: copy.deepcopy(v)
+                    for k, v in win.sheet.cells.get((r, c), {}).items()
+                    if k != "_computed"
+                }
                 if literal(win.sheet.cells.get((r, c))) != "":
                     value = literal(win.sheet.cells[(r, c)])
                     cell["effectiveValue"] = to_extended(value, False)
@@ -1467,8 +1656,10 @@ class FakeGoogle(BaseAdapter):
         while rows and not rows[-1]:
             rows.pop()
         out: dict[str, Any] = {"rowData": rows}
-        meta = {"ROWS": ("rowMetadata", range(win.r0, win.r1), 21),
-                "COLUMNS": ("columnMetadata", range(win.c0, win.c1), 100)}
+        meta = {
+            "ROWS": ("rowMetadata", range(win.r0, win.r1), 21),
+            "COLUMNS": ("columnMetadata", range(win.c0, win.c1), 100),
+        }
         for dim, (key, span, size) in meta.items():
             out[key] = [{"pixelSize": size, **win.sheet.dims[dim].get(i, {})} for i in span]
         if win.r0:
@@ -1489,9 +1680,11 @@ class FakeGoogle(BaseAdapter):
         out = {k: copy.deepcopy(v) for k, v in file.items() if not k.startswith("_")}
         if file["id"] in self.books:
             out["name"] = self.books[file["id"]].props["title"]
-        out["webViewLink"] = (f"https://docs.google.com/spreadsheets/d/{file['id']}/edit"
-                              if file["mimeType"] == SHEETS_MIME
-                              else f"https://drive.google.com/drive/folders/{file['id']}")
+        out["webViewLink"] = (
+            f"https://docs.google.com/spreadsheets/d/{file['id']}/edit"
+            if file["mimeType"] == SHEETS_MIME
+            else f"https://drive.google.com/drive/folders/{file['id']}"
+        )
         out["permissionIds"] = [p["id"] for p in self.perms.get(file["id"], [])]
         return out
 
@@ -1505,8 +1698,9 @@ class FakeGoogle(BaseAdapter):
             raise FakeApiError(403, QUOTA_MESSAGE, reason="storageQuotaExceeded")
         return list(parents or [self.root_folder_id])
 
-    def _create_file(self, ctx: _Ctx, name: str, mime: str, parents: list[str] | None,
-                     source: Book | None = None) -> dict[str, Any]:
+    def _create_file(
+        self, ctx: _Ctx, name: str, mime: str, parents: list[str] | None, source: Book | None = None
+    ) -> dict[str, Any]:
         parents = self._parents(ctx, parents)
         fid = self._new_id(44 if mime == SHEETS_MIME else 33)
         if mime == SHEETS_MIME:
@@ -1567,7 +1761,8 @@ def _sheets_batch_update(fake: FakeGoogle, ctx: _Ctx) -> dict[str, Any]:
     out: dict[str, Any] = {"spreadsheetId": book.id, "replies": replies}
     if body.get("includeSpreadsheetInResponse"):
         out["updatedSpreadsheet"] = fake._book_json(
-            work, bool(body.get("responseIncludeGridData")), body.get("responseRanges") or [])
+            work, bool(body.get("responseIncludeGridData")), body.get("responseRanges") or []
+        )
     return out
 
 
@@ -1593,18 +1788,31 @@ def _values_batch_get(fake: FakeGoogle, ctx: _Ctx) -> dict[str, Any]:
     return out
 
 
-def _update_values(fake: FakeGoogle, book: Book, vr: dict[str, Any], text: str, raw: bool,
-                   include: bool, render_option: str | None) -> dict[str, Any]:
+def _update_values(
+    fake: FakeGoogle,
+    book: Book,
+    vr: dict[str, Any],
+    text: str,
+    raw: bool,
+    include: bool,
+    render_option: str | None,
+) -> dict[str, Any]:
     if vr.get("range") and vr["range"] != text:
         mine, theirs = resolve(book, vr["range"]), resolve(book, text)
-        if (mine.sheet.id, mine.r0, mine.r1, mine.c0, mine.c1) != \
-                (theirs.sheet.id, theirs.r0, theirs.r1, theirs.c0, theirs.c1):
+        if (mine.sheet.id, mine.r0, mine.r1, mine.c0, mine.c1) != (
+            theirs.sheet.id,
+            theirs.r0,
+            theirs.r1,
+            theirs.c0,
+            theirs.c1,
+        ):
             raise _invalid(f"Requested range {vr['range']!r} does not match URL range {text!r}")
     major = vr.get("majorDimension") or "ROWS"
     out = fake._write(book, text, vr.get("values"), major, not raw)
     if include:
-        out["updatedData"] = fake._value_range(book, out["updatedRange"],
-                                               render_option or "FORMATTED_VALUE", major)
+        out["updatedData"] = fake._value_range(
+            book, out["updatedRange"], render_option or "FORMATTED_VALUE", major
+        )
     return out
 
 
@@ -1613,8 +1821,15 @@ def _values_update(fake: FakeGoogle, ctx: _Ctx) -> dict[str, Any]:
     book = fake.book(ctx.path["spreadsheetId"])
     user_entered = fake._input_option(ctx.q("valueInputOption"))
     work = copy.deepcopy(book)
-    out = _update_values(fake, work, ctx.body or {}, ctx.path["range"], not user_entered,
-                         ctx.flag("includeValuesInResponse"), ctx.q("responseValueRenderOption"))
+    out = _update_values(
+        fake,
+        work,
+        ctx.body or {},
+        ctx.path["range"],
+        not user_entered,
+        ctx.flag("includeValuesInResponse"),
+        ctx.q("responseValueRenderOption"),
+    )
     fake.books[book.id] = work
     return out
 
@@ -1628,17 +1843,28 @@ def _values_batch_update(fake: FakeGoogle, ctx: _Ctx) -> dict[str, Any]:
     for i, vr in enumerate(body.get("data") or []):
         if not vr.get("range"):
             raise _invalid(f"Invalid data[{i}]: range is required.")
-        responses.append(_update_values(
-            fake, work, vr, vr["range"], not user_entered,
-            bool(body.get("includeValuesInResponse")), body.get("responseValueRenderOption")))
+        responses.append(
+            _update_values(
+                fake,
+                work,
+                vr,
+                vr["range"],
+                not user_entered,
+                bool(body.get("includeValuesInResponse")),
+                body.get("responseValueRenderOption"),
+            )
+        )
     fake.books[book.id] = work
     out: dict[str, Any] = {"spreadsheetId": book.id}
     if responses:
         sheets = {split_sheet(r["updatedRange"])[0] for r in responses if "updatedCells" in r}
-        out.update(totalUpdatedRows=sum(r.get("updatedRows", 0) for r in responses),
-                   totalUpdatedColumns=sum(r.get("updatedColumns", 0) for r in responses),
-                   totalUpdatedCells=sum(r.get("updatedCells", 0) for r in responses),
-                   totalUpdatedSheets=len(sheets), responses=responses)
+        out.update(
+            totalUpdatedRows=sum(r.get("updatedRows", 0) for r in responses),
+            totalUpdatedColumns=sum(r.get("updatedColumns", 0) for r in responses),
+            totalUpdatedCells=sum(r.get("updatedCells", 0) for r in responses),
+            totalUpdatedSheets=len(sheets),
+            responses=responses,
+        )
     return out
 
 
@@ -1650,17 +1876,27 @@ def _values_append(fake: FakeGoogle, ctx: _Ctx) -> dict[str, Any]:
     win = resolve(book, ctx.path["range"])
     width = max([len(v) for v in values] + [1])
     c1 = win.c0 + width if win.single else win.c1
-    used = [r for (r, c), cell in win.sheet.cells.items()
-            if r >= win.r0 and win.c0 <= c < c1 and cell.get("userEnteredValue")]
+    used = [
+        r
+        for (r, c), cell in win.sheet.cells.items()
+        if r >= win.r0 and win.c0 <= c < c1 and cell.get("userEnteredValue")
+    ]
     start = max(used) + 1 if used else win.r0
     need = start + len(values) - win.sheet.rows
     if ctx.q("insertDataOption") == "INSERT_ROWS" and start < win.sheet.rows:
         shift(book, win.sheet, "ROWS", start, len(values))
     elif need > 0:
         win.sheet.props["gridProperties"]["rowCount"] += need
-    out = {"spreadsheetId": book.id, "updates": fake._write(
-        book, a1(win.sheet.title, start, start + 1, win.c0, win.c0 + 1), values,
-        "ROWS", user_entered)}
+    out = {
+        "spreadsheetId": book.id,
+        "updates": fake._write(
+            book,
+            a1(win.sheet.title, start, start + 1, win.c0, win.c0 + 1),
+            values,
+            "ROWS",
+            user_entered,
+        ),
+    }
     if used:
         out["tableRange"] = a1(win.sheet.title, min(used), max(used) + 1, win.c0, c1)
     fake.books[book.id] = book
@@ -1703,8 +1939,7 @@ def _files_copy(fake: FakeGoogle, ctx: _Ctx) -> dict[str, Any]:
     source, body = fake._file(ctx, ctx.path["fileId"]), ctx.body or {}
     name = body.get("name") or f"Copy of {fake._file_json(source)['name']}"
     parents = body.get("parents") or [p for p in source["parents"] if p != fake.root_folder_id]
-    file = fake._create_file(ctx, name, source["mimeType"], parents,
-                             fake.books.get(source["id"]))
+    file = fake._create_file(ctx, name, source["mimeType"], parents, fake.books.get(source["id"]))
     return _drive_fields(ctx, fake._file_json(file), "kind,id,name,mimeType")
 
 
@@ -1743,7 +1978,9 @@ _Q_CLAUSE = re.compile(
     r"""\s*(?:(?P<field>mimeType|name)\s*(?P<op>!=|=|contains)\s*(?P<q1>['"])(?P<v1>.*?)(?P=q1)
     |(?P<q2>['"])(?P<v2>.*?)(?P=q2)\s+in\s+parents
     |parents\s+in\s+(?P<q3>['"])(?P<v3>.*?)(?P=q3)
-    |trashed\s*=\s*(?P<trashed>true|false))\s*""", re.X | re.I)
+    |trashed\s*=\s*(?P<trashed>true|false))\s*""",
+    re.X | re.I,
+)
 
 
 @_route("drive.files.list")
@@ -1757,8 +1994,11 @@ def _files_list(fake: FakeGoogle, ctx: _Ctx) -> dict[str, Any]:
             raise _invalid(f"Invalid Value: unsupported query clause {clause!r}")
         if m["field"]:
             key, op, want = m["field"], m["op"].lower(), m["v1"]
-            tests.append(lambda f, k=key, o=op, w=want: (
-                w in f[k] if o == "contains" else (f[k] == w) == (o == "=")))
+            tests.append(
+                lambda f, k=key, o=op, w=want: (
+                    w in f[k] if o == "contains" else (f[k] == w) == (o == "=")
+                )
+            )
         elif m["trashed"]:
             trashed = m["trashed"].lower() == "true"
             tests.append(lambda f, t=trashed: f["trashed"] == t)
@@ -1780,34 +2020,58 @@ def _permissions_create(fake: FakeGoogle, ctx: _Ctx) -> dict[str, Any]:
     fid, body = fake._file(ctx, ctx.path["fileId"])["id"], dict(ctx.body or {})
     kind, role, email = body.get("type"), body.get("role"), body.get("emailAddress")
     if kind not in ("user", "group", "domain", "anyone"):
-        raise _invalid("The permission type field is required." if not kind
-                       else f"Invalid permission type: {kind}")
+        raise _invalid(
+            "The permission type field is required."
+            if not kind
+            else f"Invalid permission type: {kind}"
+        )
     if role not in _ROLES:
-        raise _invalid("The permission role field is required." if not role
-                       else f"Invalid permission role: {role}")
+        raise _invalid(
+            "The permission role field is required."
+            if not role
+            else f"Invalid permission role: {role}"
+        )
     if kind in ("user", "group") and not email:
         raise _invalid("The permission emailAddress field is required.")
     if kind == "domain" and not body.get("domain"):
         raise _invalid("The permission domain field is required.")
     if role == "owner" and not ctx.flag("transferOwnership"):
-        raise FakeApiError(403, "The transferOwnership parameter must be enabled when the "
-                       "permission role is 'owner'.", reason="forbidden")
+        raise FakeApiError(
+            403,
+            "The transferOwnership parameter must be enabled when the permission role is 'owner'.",
+            reason="forbidden",
+        )
     notify = kind in ("user", "group") and ctx.flag("sendNotificationEmail", True)
     if kind in ("user", "group") and not notify and email.lower() in fake.non_google_accounts:
-        raise _invalid(f"Bad Request. User message: \"You are trying to invite {email}. Since "
-                       "there is no Google account associated with this email address, you "
-                       "must check the 'Notify people' box to invite this recipient.\"")
+        raise _invalid(
+            f'Bad Request. User message: "You are trying to invite {email}. Since '
+            "there is no Google account associated with this email address, you "
+            "must check the 'Notify people' box to invite this recipient.\""
+        )
     pid = {"anyone": "anyoneWithLink", "domain": f"domain:{body.get('domain')}"}.get(
-        kind, fake._perm_id(email or ""))
-    perm = {"kind": "drive#permission", "id": pid, "type": kind, "role": role,
-            "deleted": False, "pendingOwner": False}
-    perm.update({k: body[k] for k in ("emailAddress", "domain", "allowFileDiscovery",
-                                      "expirationTime") if body.get(k) is not None})
+        kind, fake._perm_id(email or "")
+    )
+    perm = {
+        "kind": "drive#permission",
+        "id": pid,
+        "type": kind,
+        "role": role,
+        "deleted": False,
+        "pendingOwner": False,
+    }
+    perm.update(
+        {
+            k: body[k]
+            for k in ("emailAddress", "domain", "allowFileDiscovery", "expirationTime")
+            if body.get(k) is not None
+        }
+    )
     perms = fake.perms.setdefault(fid, [])
     perms[:] = [p for p in perms if p["id"] != pid] + [perm]
     if notify:
-        fake.notifications.append({"fileId": fid, "emailAddress": email, "role": role,
-                                   "message": ctx.q("emailMessage")})
+        fake.notifications.append(
+            {"fileId": fid, "emailAddress": email, "role": role, "message": ctx.q("emailMessage")}
+        )
     return _drive_fields(ctx, copy.deepcopy(perm), _PERM_DEFAULT)
 
 
@@ -1841,8 +2105,11 @@ def _permissions_delete(fake: FakeGoogle, ctx: _Ctx) -> tuple[int, None]:
 @_route("drive.comments.list")
 def _comments_list(fake: FakeGoogle, ctx: _Ctx) -> dict[str, Any]:
     fid = fake._file(ctx, ctx.path["fileId"])["id"]
-    return _drive_fields(ctx, {"kind": "drive#commentList",
-                               "comments": copy.deepcopy(fake.comments.get(fid, []))}, "")
+    return _drive_fields(
+        ctx,
+        {"kind": "drive#commentList", "comments": copy.deepcopy(fake.comments.get(fid, []))},
+        "",
+    )
 
 
 @_route("drive.comments.create")
@@ -1870,7 +2137,11 @@ def fake_client(fake: FakeGoogle | None = None) -> tuple[gspread.Client, FakeGoo
     fake = fake or FakeGoogle()
     client = gspread.Client(FakeCredentials(), http_client=HTTPClient)
     session = client.http_client.session
-    for prefix in ("https://sheets.googleapis.com/", "https://www.googleapis.com/",
-                   "https://", "http://"):
+    for prefix in (
+        "https://sheets.googleapis.com/",
+        "https://www.googleapis.com/",
+        "https://",
+        "http://",
+    ):
         session.mount(prefix, fake)  # other hosts reach the fake too, which fails loudly
     return client, fake

@@ -1,0 +1,49 @@
+"""The end-to-end demo: template, sample proposals, checks, register, annotated copies, master.xlsx."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clusterbook.register import ImportSummary
+
+
+@dataclass
+class DemoResult:
+    folder: Path
+    template: Path
+    proposals: list[Path] = field(default_factory=list)
+    annotated: list[Path] = field(default_factory=list)
+    register: Path | None = None
+    master: Path | None = None
+    summary: ImportSummary | None = None
+
+
+def run_demo(folder: str | Path, *, program: str = "dc112", jobs: int = 1) -> DemoResult:
+    """Build everything in ``folder`` (a fresh register each time) and return what was made."""
+    from clusterbook.annotate import annotate_xlsx, annotated_name
+    from clusterbook.register import import_sources, load
+    from clusterbook.register.export import export
+    from clusterbook.samples import sample_proposals
+    from clusterbook.workbook.fill import fill_file
+    from clusterbook.workbook.xlsx import write_template
+
+    folder = Path(folder)
+    (folder / "proposals").mkdir(parents=True, exist_ok=True)
+    (folder / "annotated").mkdir(exist_ok=True)
+    result = DemoResult(folder, folder / "proposal-template.xlsx")
+    write_template(str(result.template), program)
+    for key, data in sample_proposals(program):
+        path = folder / "proposals" / f"{key}.xlsx"
+        fill_file(str(result.template), data, str(path), program)
+        result.proposals.append(path)
+    result.register = folder / "clusterbook.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{result.register}{suffix}").unlink(missing_ok=True)
+    result.summary = import_sources([str(p) for p in result.proposals], result.register, jobs=jobs)
+    for i, report in enumerate(result.summary.reports):
+        if report.proposal is not None:
+            out = folder / "annotated" / annotated_name(report.source)
+            result.annotated.append(annotate_xlsx(report.source, result.summary.findings(i), out))
+    result.master = export(load(result.register), folder / "master.xlsx")
+    return result

@@ -1,0 +1,219 @@
+"""The master register: import checked proposals, query the current revisions, pivot, export.
+
+``load(path)`` returns the current tables as DataFrames: proposals (with computed eligibility
+and bonus figures), members (with tier and SME status), budget, kpis, self-assessments, digital
+tools, findings … Child tables carry their cluster's ``cluster_name``, ``cluster_type`` and
+``proposal_category`` so they pivot by cluster without a join.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from clusterbook.register.store import DEFAULT_PATH, ImportResult, connect, import_report, tables
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from clusterbook.findings import Finding
+    from clusterbook.report import Report
+
+__all__ = [
+    "DEFAULT_PATH",
+    "ImportResult",
+    "ImportSummary",
+    "check",
+    "connect",
+    "import_sources",
+    "load",
+    "pivot",
+]
+
+CONTEXT = ("cluster_name", "cluster_type", "category")
+CURRENT_FINDINGS = """
+    SELECT f.* FROM findings f JOIN current_submissions s ON s.id = f.submission_id
+    WHERE f.other_submission_id IS NULL OR f.other_submission_id IN (SELECT id FROM current_submissions)"""
+PIVOT_TABLES = ("proposals", "members", "budget", "kpis", "findings")
+
+
+@dataclass
+class ImportSummary:
+    results: list[ImportResult] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+    cross: dict[int, list[Finding]] = field(default_factory=dict)
+    """Cross-cluster findings on the imported submissions, by submission id."""
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    def findings(self, index: int) -> list[Finding]:
+        """Everything found on the index-th input: its own findings and the cross-cluster ones."""
+        sid = self.results[index].submission_id
+        return self.reports[index].findings + self.cross.get(sid, [])
+
+    @property
+    def exit_code(self) -> int:
+        from clusterbook.report import exit_code
+
+        crossed = any(f.severity == "error" for fs in self.cross.values() for f in fs)
+        return max(exit_code(self.reports), 1 if crossed else 0)
+
+
+def import_sources(
+    sources: Iterable[str],
+    path: str | Path = DEFAULT_PATH,
+    *,
+    jobs: int = 1,
+    credentials: str | None = None,
+    progress: Callable[[ImportResult], None] | None = None,
+) -> ImportSummary:
+    """Check every source (in worker processes when ``jobs`` > 1) and register each in turn."""
+    from clusterbook.batch import check_many
+
+    conn = connect(path)
+    summary = ImportSummary()
+    try:
+
+        def register(report: Report) -> None:
+            result = import_report(conn, report)
+            summary.reports.append(report)
+            summary.results.append(result)
+            if progress:
+                progress(result)
+
+        check_many(list(sources), jobs=jobs, credentials=credentials, progress=register)
+        summary.cross = _cross_findings(
+            conn, [r.submission_id for r in summary.results if r.submission_id]
+        )
+    finally:
+        conn.close()
+    return summary
+
+
+def _cross_findings(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[Finding]]:
+    """The current cross-cluster findings stored on these submissions."""
+    from clusterbook.findings import Finding
+
+    out: dict[int, list[Finding]] = {}
+    if not ids:
+        return out
+    marks = ",".join("?" * len(ids))
+    sql = (
+        f"SELECT submission_id, rule, severity, message, sheet, cell, value, field FROM ({CURRENT_FINDINGS})"
+        f" WHERE rule LIKE 'REG-%' AND submission_id IN ({marks})"
+    )
+    sources = dict(conn.execute(f"SELECT id, source FROM submissions WHERE id IN ({marks})", ids))
+    for sid, rule, severity, message, sheet, cell, value, fid in conn.execute(sql, ids):
+        finding = Finding(
+            rule, severity, message, sheet or "", cell or "", value, sources.get(sid, ""), fid or ""
+        )
+        out.setdefault(sid, []).append(finding)
+    return out
+
+
+def check(path: str | Path = DEFAULT_PATH) -> list:
+    """Recompute the cross-cluster rules over the current proposals; returns the findings."""
+    from clusterbook.register.crosscheck import recheck_all
+
+    conn = connect(path)
+    try:
+        return [f for _, f, _ in recheck_all(conn)]
+    finally:
+        conn.close()
+
+
+def load(path: str | Path = DEFAULT_PATH) -> dict[str, pd.DataFrame]:
+    """The current revision of every proposal, one DataFrame per register table."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"找不到總表資料庫 {path}（請先執行 clusterbook import）")
+    conn = connect(path)
+    try:
+        names = [t for t in tables(conn) if t not in ("submissions", "findings")]
+        out = {"submissions": pd.read_sql_query("SELECT * FROM current_submissions", conn)}
+        out["findings"] = pd.read_sql_query(CURRENT_FINDINGS, conn)
+        for name in names:
+            out[name] = pd.read_sql_query(f'SELECT * FROM "current_{name}"', conn)
+    finally:
+        conn.close()
+    proposals = out.get("proposals")
+    if proposals is None:
+        return out
+    errors = (
+        out["findings"].loc[out["findings"]["severity"] == "error"].groupby("submission_id").size()
+    )
+    proposals["errors"] = proposals["submission_id"].map(errors).fillna(0).astype(int)
+    proposals["eligible"] = proposals["errors"] == 0
+    proposals["status"] = proposals["eligible"].map({True: "符合", False: "不符合"})
+    subs = out["submissions"][["id", "revision", "source", "imported_at"]].rename(
+        columns={"id": "submission_id"}
+    )
+    out["proposals"] = proposals.merge(subs, on="submission_id", how="left")
+    context = proposals[["submission_id", *CONTEXT]].rename(
+        columns={"category": "proposal_category"}
+    )
+    for name, frame in out.items():
+        if name in ("proposals", "submissions") or "submission_id" not in frame:
+            continue
+        clash = [c for c in context.columns if c in frame.columns and c != "submission_id"]
+        out[name] = frame.merge(context.drop(columns=clash), on="submission_id", how="left")
+    return out
+
+
+def _label(value) -> str:
+    """Pivot keys as text: 3.0 → "3", blanks → （空白）."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "（空白）"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def pivot(
+    frames: dict[str, pd.DataFrame],
+    table: str,
+    rows: str,
+    columns: str | None = None,
+    values: str | None = None,
+    aggfunc: str = "count",
+) -> pd.DataFrame:
+    """A pivot of one current table (``clusterbook pivot``): counts, sums or means."""
+    import pandas as pd
+
+    if table not in frames:
+        raise KeyError(f"總表中沒有 {table} 資料表（可用：{', '.join(sorted(frames))}）")
+    frame = frames[table]
+    for col in (rows, columns, values):
+        if col is not None and col not in frame.columns:
+            known = ", ".join(c for c in frame.columns if c != "submission_id")
+            raise KeyError(f"{table} 沒有欄位 {col!r}（可用：{known}）")
+    if aggfunc not in ("count", "sum", "mean"):
+        raise ValueError(f"aggfunc 只接受 count、sum 或 mean，收到 {aggfunc!r}")
+    if aggfunc == "count" and values is None:
+        frame = frame.assign(_n=1)
+        values, aggfunc = "_n", "sum"
+    data = frame.copy()
+    for key in (rows, columns):
+        if key is not None:
+            data[key] = data[key].map(_label)
+    if aggfunc != "count":
+        data[values] = pd.to_numeric(data[values], errors="coerce")
+    result = data.pivot_table(
+        index=rows, columns=columns, values=values, aggfunc=aggfunc, fill_value=0, dropna=False
+    )
+    if isinstance(result, pd.Series):
+        result = result.to_frame()
+    result.columns = [
+        str(c) if not isinstance(c, tuple) else " / ".join(map(str, c)) for c in result.columns
+    ]
+    if values == "_n":
+        result = result.rename(columns={"_n": "count"})
+    return result.reset_index()

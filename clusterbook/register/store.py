@@ -1,0 +1,270 @@
+"""The master register: an embedded SQLite database of every imported proposal and revision.
+
+One import of one workbook is one transaction: it leaves the register either with the whole
+submission or exactly as it was. Re-importing identical content changes nothing; changed
+content for the same proposal (unit 統一編號 + 群聚名稱) becomes a new revision, and the newest
+revision is the current one. Tables hold a ``submission_id``; the ``current_*`` views show the
+newest revision of every proposal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clusterbook.report import Report
+
+DEFAULT_PATH = Path("clusterbook.sqlite")
+BUSY_TIMEOUT_MS = 30_000
+LOCK_RETRIES = 5
+
+# program table id → register table name (tables not listed keep their id; None: not stored)
+TABLE_NAMES: dict[str, str | None] = {
+    "tools": "digital_tools",
+    "usage": "tool_usage",
+    "cluster_assessment": "self_assessments",
+    "member_assessment": "member_assessments",
+    "cluster_subtotals": "assessment_scores",
+    "cluster_levels": "assessment_levels",
+    "budget_summary": None,
+    "member_scores": "member_scores",
+}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    proposal_key TEXT NOT NULL,
+    unit_ubn TEXT,
+    cluster_name TEXT,
+    revision INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    template_id TEXT,
+    program TEXT,
+    version TEXT,
+    spec_hash TEXT,
+    imported_at TEXT NOT NULL,
+    errors INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    infos INTEGER NOT NULL,
+    UNIQUE (proposal_key, revision)
+);
+CREATE INDEX IF NOT EXISTS submissions_key ON submissions (proposal_key, revision);
+CREATE TABLE IF NOT EXISTS findings (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    rule TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    sheet TEXT,
+    cell TEXT,
+    message TEXT NOT NULL,
+    value TEXT,
+    field TEXT,
+    other_submission_id INTEGER REFERENCES submissions(id)
+);
+CREATE INDEX IF NOT EXISTS findings_submission ON findings (submission_id);
+CREATE VIEW IF NOT EXISTS current_submissions AS
+    SELECT s.* FROM submissions s
+    WHERE s.revision = (SELECT MAX(revision) FROM submissions t WHERE t.proposal_key = s.proposal_key);
+"""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    source: str
+    status: str  # imported | revision | unchanged | unreadable
+    submission_id: int | None = None
+    revision: int | None = None
+
+
+def connect(path: str | Path = DEFAULT_PATH) -> sqlite3.Connection:
+    """Open (or create) a register: WAL journal, a busy timeout, the base schema."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    _retrying(lambda: conn.executescript(SCHEMA))
+    return conn
+
+
+def _retrying(work):
+    """Run work, retrying when another process holds the write lock past the busy timeout."""
+    for attempt in range(LOCK_RETRIES):
+        try:
+            return work()
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == LOCK_RETRIES - 1:
+                raise
+            time.sleep(0.2 * 2**attempt)
+    return None
+
+
+def import_report(
+    conn: sqlite3.Connection, report: Report, *, now: dt.datetime | None = None
+) -> ImportResult:
+    """Register one checked workbook in a single transaction (cross-cluster checks included)."""
+    p = report.proposal
+    if p is None:
+        return ImportResult(report.source, "unreadable")
+    from clusterbook.register.crosscheck import cross_check
+
+    key = "|".join(p.key)
+    stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+    rows = _rows(report)
+
+    def work() -> ImportResult:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            last = conn.execute(
+                "SELECT id, revision, sha256 FROM submissions WHERE proposal_key = ? ORDER BY revision DESC LIMIT 1",
+                (key,),
+            ).fetchone()
+            if last is not None and last[2] == p.digest:
+                conn.execute("ROLLBACK")
+                return ImportResult(report.source, "unchanged", last[0], last[1])
+            revision = 1 if last is None else last[1] + 1
+            counts = report.counts()
+            cur = conn.execute(
+                "INSERT INTO submissions (proposal_key, unit_ubn, cluster_name, revision, source, sha256, template_id,"
+                " program, version, spec_hash, imported_at, errors, warnings, infos)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    p.key[0],
+                    p.key[1],
+                    revision,
+                    report.source,
+                    p.digest,
+                    p.meta.get("template_id"),
+                    p.meta.get("program"),
+                    p.meta.get("version"),
+                    p.meta.get("spec_hash"),
+                    stamp,
+                    counts["error"],
+                    counts["warning"],
+                    counts["info"],
+                ),
+            )
+            sid = cur.lastrowid
+            for table, (columns, values) in rows.items():
+                _insert(conn, table, columns, [(sid, *v) for v in values])
+            _insert_findings(conn, sid, report.findings)
+            cross_check(conn, sid)
+            conn.execute("COMMIT")
+            return ImportResult(
+                report.source, "imported" if revision == 1 else "revision", sid, revision
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    return _retrying(work)
+
+
+def _insert_findings(conn: sqlite3.Connection, sid: int, findings) -> None:
+    conn.executemany(
+        "INSERT INTO findings (submission_id, rule, severity, sheet, cell, message, value, field)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (sid, f.rule, f.severity, f.sheet, f.cell, f.message, _text(f.value), f.field)
+            for f in findings
+        ],
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _rows(report: Report) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every table of the proposal as (columns, rows), plus the one-row proposals table."""
+    p = report.proposal
+    out: dict[str, tuple[list[str], list[tuple]]] = {}
+    fields = {proposal_column(fid): _sql(v) for fid, v in p.fields.items()}
+    totals = {_total_column(p, k): _sql(v) for k, v in p.totals.items()}
+    bonus = p.program.params["bonus_ratio"]
+    computed = {
+        "eligible": int(report.errors == 0),
+        "bonus_diverse": int(p.totals.get("panel.diverse.current", 0) > bonus),
+        "bonus_tier": int(p.totals.get("panel.tier.current", 0) > bonus),
+        "bonus_small": int(p.totals.get("panel.small.current", 0) > bonus),
+    }
+    record = {**fields, **totals, **computed}
+    out["proposals"] = (list(record), [tuple(record.values())])
+    for tid, frame in p.tables.items():
+        name = TABLE_NAMES.get(tid, tid)
+        if name is None or frame is None:
+            continue
+        columns = [str(c) for c in frame.columns]
+        values = [tuple(_sql(v) for v in row) for row in frame.itertuples(index=False, name=None)]
+        out[name] = (columns, values)
+    return out
+
+
+def _total_column(p, key: str) -> str:
+    """``panel.sme.current`` → ``sme_share`` (a percentage row), ``budget.total`` → ``budget_total``."""
+    if key.startswith("panel."):
+        row = key.split(".")[1]
+        fmt = next((r.format for r in p.program.panel.rows if r.key == row), None)
+        return f"{row}_share" if fmt == "percent" else f"panel_{row}"
+    return key.replace(".", "_")
+
+
+def proposal_column(field_id: str) -> str:
+    """``proposal.category`` → ``category``; ``unit.name`` → ``unit_name``."""
+    section, _, name = field_id.partition(".")
+    return name if section == "proposal" else f"{section}_{name}"
+
+
+def _sql(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _sql(value.item())
+    if type(value).__name__ == "NAType":
+        return None
+    return value
+
+
+def _insert(conn: sqlite3.Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    _ensure_table(conn, table, columns)
+    cols = ", ".join(['"submission_id"', *(f'"{c}"' for c in columns)])
+    marks = ", ".join("?" * (len(columns) + 1))
+    conn.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
+
+
+def _ensure_table(conn: sqlite3.Connection, table: str, columns: list[str]) -> None:
+    """Create an entity table and its current_ view, or add columns a newer program brings."""
+    existing = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+    if not existing:
+        cols = ", ".join(f'"{c}"' for c in columns)
+        conn.execute(
+            f'CREATE TABLE "{table}" ("submission_id" INTEGER NOT NULL REFERENCES submissions(id), {cols})'
+        )
+        conn.execute(f'CREATE INDEX "{table}_submission" ON "{table}" (submission_id)')
+        conn.execute(
+            f'CREATE VIEW IF NOT EXISTS "current_{table}" AS SELECT t.* FROM "{table}" t'
+            " JOIN current_submissions s ON s.id = t.submission_id"
+        )
+        return
+    for c in columns:
+        if c not in existing:
+            conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{c}"')
+
+
+def tables(conn: sqlite3.Connection) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    ]

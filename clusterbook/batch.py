@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -16,16 +17,31 @@ def default_jobs() -> int:
     )
 
 
-def check_one(source: str, today: dt.date | None = None, credentials: str | None = None) -> Report:
-    """Check a file or a Google Sheets URL/key."""
+def check_one(
+    source: str, today: dt.date | None = None, credentials: str | None = None, keep: bool = True
+) -> Report:
+    """Check a file or a Google Sheets URL/key; ``keep=False`` drops the proposal (findings only)."""
     from clusterbook.importers import check_source
     from clusterbook.sources import is_google
 
     if is_google(source):
         from clusterbook.sources import check_google
 
-        return check_google(source, today=today, credentials=credentials)
-    return check_source(source, today=today)
+        report = check_google(source, today=today, credentials=credentials)
+    else:
+        report = check_source(source, today=today)
+    if not keep:
+        report.proposal = None
+    return report
+
+
+def _warm() -> None:
+    """Load what every check needs once, before forking, so workers start warm."""
+    from clusterbook.checks.formulas import expected_formulas
+    from clusterbook.workbook.spec import available_programs
+
+    for program in available_programs():
+        expected_formulas(program)
 
 
 def check_many(
@@ -34,22 +50,29 @@ def check_many(
     jobs: int = 1,
     today: dt.date | None = None,
     credentials: str | None = None,
+    proposals: bool = True,
     progress: Callable[[Report], None] | None = None,
 ) -> list[Report]:
-    """One report per source, in order; ``progress`` is called as each one finishes."""
+    """One report per source, in input order; ``progress`` is called as each one finishes.
+
+    ``proposals=False`` keeps the findings only (less to send back from worker processes).
+    """
     sources = list(sources)
-    if jobs <= 1 or len(sources) <= 1:
+    n = len(sources)
+    if jobs <= 1 or n <= 1:
         out = []
         for s in sources:
-            out.append(check_one(s, today, credentials))
+            out.append(check_one(s, today, credentials, proposals))
             if progress:
                 progress(out[-1])
         return out
-    with ProcessPoolExecutor(max_workers=min(jobs, len(sources))) as pool:
+    _warm()
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=context) as pool:
         out = []
-        for report in pool.map(
-            check_one, sources, [today] * len(sources), chunksize=_chunk(len(sources), jobs)
-        ):
+        args = (sources, [today] * n, [credentials] * n, [proposals] * n)
+        for report in pool.map(check_one, *args, chunksize=_chunk(n, jobs)):
             out.append(report)
             if progress:
                 progress(report)

@@ -53,7 +53,7 @@ def template(
     program: ProgramOpt = "dc112",
 ) -> None:
     """產生提案活頁簿範本 (.xlsx)：下拉選單、自動計算、資格檢核、欄位對照表。"""
-    from clusterbook.workbook.xlsx import template_bytes
+    from clusterbook.workbook.cache import template_bytes
 
     data = template_bytes(program)
     output.write_bytes(data)
@@ -170,6 +170,7 @@ def check(
             sources,
             jobs=jobs or default_jobs(),
             credentials=credentials,
+            proposals=False,
             progress=lambda _r: progress.advance(task),
         )
     if annotate is not None:
@@ -193,7 +194,7 @@ def _annotate_copies(reports, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     console = _console(stderr=True)
     for r in reports:
-        if r.proposal is None or is_google(r.source):
+        if r.fatal or is_google(r.source):
             continue
         out = annotate_xlsx(r.source, r.findings, folder / annotated_name(r.source))
         console.print(f"已寫出標註副本：{out}")

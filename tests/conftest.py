@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,19 @@ from clusterbook.workbook.xlsx import template_bytes
 GUIDE = (
     Path(__file__).resolve().parent / "data" / "guide-dc112.txt"
 )  # the 112年 提案須知 (the seed)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def template_cache(tmp_path_factory):
+    """Tests (and the commands they run) use a private template cache, never ~/.cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("CLUSTERBOOK_CACHE")
+    os.environ["CLUSTERBOOK_CACHE"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("CLUSTERBOOK_CACHE", None)
+    else:
+        os.environ["CLUSTERBOOK_CACHE"] = old
 
 
 @pytest.fixture(scope="session")

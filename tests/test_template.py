@@ -217,3 +217,36 @@ def test_live_character_counts(wb, layout):
 
 def test_template_is_deterministic():
     assert template_bytes("dc112") == template_bytes("dc112")
+
+
+def test_template_command_uses_a_cache_with_the_same_bytes(tmp_path, template_cache):
+    from clusterbook.workbook import cache
+
+    for name in ("a.xlsx", "b.xlsx"):
+        result = subprocess.run(
+            [sys.executable, "-m", "clusterbook", "template", "-o", str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+    assert (
+        (tmp_path / "a.xlsx").read_bytes()
+        == (tmp_path / "b.xlsx").read_bytes()
+        == template_bytes("dc112")
+    )
+    assert len(list(template_cache.glob("dc112-*.xlsx"))) == 1
+    assert cache.template_bytes("dc112") == template_bytes("dc112")
+
+
+def test_cache_key_follows_the_spec(tmp_path, program):
+    import shutil
+
+    from clusterbook.workbook.cache import cache_key
+
+    copy = tmp_path / "dc112"
+    shutil.copytree(program.path, copy)
+    assert cache_key(copy) == cache_key(program.path)
+    (copy / "lists.yaml").write_text(
+        (copy / "lists.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )
+    assert cache_key(copy) != cache_key(program.path)

@@ -17,6 +17,11 @@ from clusterbook.proposal import Proposal
 YES = "有"
 
 
+def rows(frame: pd.DataFrame, *columns: str):
+    """The rows of a few columns as named tuples (itertuples over all columns is slow)."""
+    return frame[list(columns)].itertuples(index=False)
+
+
 def as_int(value: object) -> int:
     """A table cell as an int, blanks (None, NA, NaN) as 0."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):

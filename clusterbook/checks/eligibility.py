@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clusterbook.checks.derive import rows
 from clusterbook.findings import Collector
 from clusterbook.proposal import Proposal
 
@@ -54,7 +55,7 @@ def check(p: Proposal, out: Collector) -> None:
             required=_pct(params["sme_ratio_min"]),
         )
     _coached(p, out, category, n)
-    for row in members.itertuples(index=False):
+    for row in rows(members, "pos", "name", "coached_last_year", "coached_3y", "other_program"):
         if row.coached_last_year != YES and row.coached_3y == YES:
             out.at(
                 "ELIG-COACHED-3Y",
@@ -100,7 +101,7 @@ def _coached(p: Proposal, out: Collector, category: str | None, n: int) -> None:
 def _owners(members, out: Collector) -> None:
     """Same owner name twice; two different mobile numbers mean two different people."""
     seen: dict[str, list] = {}
-    for row in members.itertuples(index=False):
+    for row in rows(members, "pos", "name", "owner_name", "owner_mobile"):
         if not row.owner_name:
             continue
         for other in seen.get(row.owner_name, []):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from clusterbook.checks.derive import rows
 from clusterbook.findings import Collector
 from clusterbook.importers.clean import shown
 from clusterbook.proposal import Proposal
@@ -31,7 +32,7 @@ def _members(p: Proposal, members, out: Collector) -> None:
     known = {(t.county, t.township) for t in p.program.townships}
     first_row: dict[str, tuple[int, str]] = {}
     ubn_ref = p.refs.get("members.ubn")
-    for row in members.itertuples(index=False):
+    for row in rows(members, "pos", "ubn", "name", "county", "township"):
         i = row.pos
         if row.ubn:
             if not is_valid_ubn(row.ubn):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clusterbook.checks.derive import as_int
+from clusterbook.checks.derive import as_int, rows
 from clusterbook.findings import Collector
 from clusterbook.proposal import Proposal
 
@@ -65,7 +65,7 @@ def _kpis(p: Proposal, out: Collector) -> None:
     kpis = p.tables.get("kpis")
     if kpis is None or kpis.empty:
         return
-    for row in kpis.itertuples(index=False):
+    for row in rows(kpis, "pos", "name", "split_ok", "midterm", "final", "total"):
         if row.split_ok is False:
             mid, fin = as_int(row.midterm), as_int(row.final)
             out.at(

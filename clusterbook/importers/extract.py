@@ -62,18 +62,10 @@ class _Reader:
     def _sheet(self, title: str) -> RawSheet:
         return self.raw.sheet(title) or RawSheet(title)
 
-    @staticmethod
-    def _raw(sheet: RawSheet, r: int, c: int) -> Any:
-        cell = sheet.cells.get((r, c))
-        if cell is None:
-            return None
-        value, formula = cell
-        return formula if value is None and formula else value
-
     def single(self, f: Field) -> Any:
         ref = self.refs[f.id]
         sheet = self._sheet(ref.sheet)
-        value = self.value(f, self._raw(sheet, ref.first_row, ref.first_col), None)
+        value = self.value(f, _raw(sheet.cells.get((ref.first_row, ref.first_col))), None)
         if value is None and f.required:
             self.out.at("FIELD-REQUIRED", f.id)
         return value
@@ -166,28 +158,34 @@ class _Reader:
         sheet = self._sheet(self.refs[inputs[0].id].sheet)
         refs = [self.refs[c.id] for c in inputs]
         self._merges(t, sheet, refs)
+        get = sheet.cells.get
+        names = [f.name for f in inputs]
+        per_row_list = [
+            f.list[len("{item:") : -1]
+            if f.type == "enum" and f.list and f.list.startswith("{item:")
+            else None
+            for f in inputs
+        ]
+        labels = [(c.name, c.item) for c in t.columns if c.type == "label"]
         rows = []
         for i in range(t.capacity):
-            raw = [self._raw(sheet, *ref.cell_at(i)) for ref in refs]
+            raw = [_raw(get((ref.first_row + i, ref.first_col))) for ref in refs]
             prefilled = i < len(t.prefill)
             if not t.fixed_rows and not prefilled and all(v is None for v in raw):
                 continue
             row: dict[str, Any] = {"pos": i}
             item = t.rows[i] if t.rows else {}
-            for f, value in zip(inputs, raw, strict=True):
-                list_id = None
-                if f.type == "enum" and f.list and f.list.startswith("{item:"):
-                    list_id = item[f.list[len("{item:") : -1]]
-                row[f.name] = self.value(f, value, i, list_id=list_id)
-            for f in inputs:
-                if f.required and row[f.name] is None and raw[inputs.index(f)] is None:
+            for f, name, key, value in zip(inputs, names, per_row_list, raw, strict=True):
+                row[name] = (
+                    None if value is None else self.value(f, value, i, list_id=key and item[key])
+                )
+                if f.required and value is None:
                     self.out.at("FIELD-REQUIRED", f.id, i)
             if prefilled:
                 row.update({k.split(".", 1)[1]: v for k, v in t.prefill[i].items() if "." in k})
                 row["work_item"] = t.prefill[i].get("work_item")
-            for col in t.columns:
-                if col.type == "label":
-                    row[col.name] = item[col.item]
+            for name, key in labels:
+                row[name] = item[key]
             rows.append(row)
         self._overflow(t, sheet, refs)
         if t.min_rows and len(rows) < t.min_rows:
@@ -207,16 +205,21 @@ class _Reader:
     def matrix(self, m: Matrix) -> pd.DataFrame:
         ref = self.refs[m.value.id]
         sheet = self._sheet(ref.sheet)
+        get = sheet.cells.get
+        canonical = frozenset(self.program.lists["yesno"].values)
+        first, n = ref.first_row, len(m.items)
         records = []
         for j in range(ref.last_col - ref.first_col + 1):
             col = ref.first_col + j
-            values = [self._raw(sheet, ref.first_row + i, col) for i in range(len(m.items))]
+            values = [_raw(get((first + i, col))) for i in range(n)]
             if all(v is None for v in values):
                 continue
             for i, (item, raw) in enumerate(zip(m.items, values, strict=True)):
-                where = (sheet.title, a1.cell(ref.first_row + i, col))
-                value = self.value(m.value, raw, None, where=where)
-                records.append((j, i, item["facet"], item["level"], item["name"], value))
+                if raw is not None and raw not in canonical:
+                    raw = self.value(
+                        m.value, raw, None, where=(sheet.title, a1.cell(first + i, col))
+                    )
+                records.append((j, i, item["facet"], item["level"], item["name"], raw))
         columns = ["member_index", "item_index", "facet", "level", "item", "value"]
         frame = pd.DataFrame(records, columns=columns, dtype=object)
         return frame.astype({"member_index": int, "item_index": int})
@@ -255,10 +258,18 @@ class _Reader:
                 "TABLE-CAPACITY",
                 sheet=sheet.title,
                 cell=a1.cell(r, c),
-                value=self._raw(sheet, r, c),
+                value=_raw(sheet.cells.get((r, c))),
                 table=t.id,
                 capacity=t.capacity,
             )
+
+
+def _raw(cell: tuple[Any, str | None] | None) -> Any:
+    """What was typed in a cell: its value, or the formula text when a formula sits there."""
+    if cell is None:
+        return None
+    value, formula = cell
+    return formula if value is None and formula else value
 
 
 def _next_used_row(layout, title: str, refs) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 8× faster
 DEFAULT_PROGRAM = "dc112"
 SPEC_FILES = (
     "program.yaml",
@@ -293,7 +294,7 @@ def load_program(program: str | Path = DEFAULT_PROGRAM) -> Program:
     spec_hash = hashlib.sha256(b"".join(name.encode() + b"\0" + raw[name] for name in SPEC_FILES))
 
     def load(name: str) -> Any:
-        return yaml.safe_load(raw[name].decode("utf-8"))
+        return yaml.load(raw[name].decode("utf-8"), Loader=_YAML_LOADER)
 
     params = load("program.yaml")
     form = load("form.yaml")

@@ -41,7 +41,14 @@ class UnreadableError(Exception):
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_CELL = re.compile(rb"<(?:\w+:)?c ([^>]*[^/])>(.*?)</(?:\w+:)?c>", re.S)
+_ANY_CELL = re.compile(
+    # the usual shape in one match: r, optional s and t, an optional plain formula, a value
+    rb'<c r="([A-Z]{1,3})([0-9]+)"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?>'
+    rb"(?:<f>([^<]*)</f>)?(?:<v>([^<]*)</v>|<v ?/>|<is><t>([^<]*)</t></is>)?</c>"
+    # anything else (attribute order, prefixes, rich text, shared formulas): the general path
+    rb"|<(?:\w+:)?c ([^>]*[^/])>(.*?)</(?:\w+:)?c>",
+    re.S,
+)
 _ATTR_R = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _ATTR_T = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
@@ -197,51 +204,60 @@ class _Package:
         return self._strings
 
     def sheet(self, title: str, path: str) -> RawSheet:
+        """Non-empty cells as (value, formula). The shapes openpyxl, Excel and LibreOffice write
+        most often match one regex in one step; anything else takes the general path."""
         data = self.part(path)
         sheet = RawSheet(title)
-        strings = None
+        cells = sheet.cells
         shared: dict[bytes, tuple[int, int, str]] = {}
         max_row = self.limits.max_row
-        for m in _CELL.finditer(data):
-            attrs, inner = m.group(1), m.group(2)
-            ref = _ATTR_R.search(attrs)
-            if ref is None:
-                continue
-            row = int(ref.group(2))
+        columns: dict[bytes, int] = {}
+        for m in _ANY_CELL.finditer(data):
+            letters, number, kind, ftext, vtext, itext, attrs, inner = m.groups()
+            if letters is None:  # the general path
+                ref = _ATTR_R.search(attrs)
+                if ref is None:
+                    continue
+                letters, number = ref.group(1), ref.group(2)
+                t = _ATTR_T.search(attrs)
+                kind = t.group(1) if t else None
+            row = int(number)
             if row > max_row:
                 continue
-            col = a1.col_number(ref.group(1).decode())
-            t = _ATTR_T.search(attrs)
-            kind = t.group(1) if t else b"n"
+            col = columns.get(letters) or columns.setdefault(letters, a1.col_number(letters.decode()))
             formula = None
-            fm = _FORMULA.search(inner)
-            if fm is not None:
-                formula = self._formula(fm, row, col, shared)
-            value: object = None
-            if kind == b"inlineStr":
-                value = _text(b"".join(x.group(1) for x in _TEXT.finditer(inner)))
-            else:
-                vm = _VALUE.search(inner)
-                if vm is not None:
-                    raw = vm.group(1)
-                    if kind == b"s":
-                        if strings is None:
-                            strings = self.strings()
-                        idx = int(raw)
-                        value = strings[idx] if 0 <= idx < len(strings) else None
-                    elif kind in (b"str", b"e"):
-                        value = _text(raw)
-                    elif kind == b"b":
-                        value = raw.strip() == b"1"
-                    else:
-                        value = _number(raw)
-            if value is None and formula is None:
+            if inner is not None:
+                fm = _FORMULA.search(inner)
+                if fm is not None:
+                    formula = self._formula(fm, row, col, shared)
+                if kind == b"inlineStr":
+                    itext = b"".join(x.group(1) for x in _TEXT.finditer(inner))
+                else:
+                    vm = _VALUE.search(inner)
+                    vtext = None if vm is None else vm.group(1)
+            elif ftext:
+                formula = "=" + _text(ftext)
+            value = self._value(kind, vtext, itext)
+            if formula is None and (value is None or value == ""):
                 continue
-            if value == "" and formula is None:
-                continue
-            sheet.cells[(row, col)] = (value, formula)
+            cells[(row, col)] = (value, formula)
         sheet.merged = [a1.parse_area(m.group(1).decode()) for m in _MERGE.finditer(data)]
         return sheet
+
+    def _value(self, kind: bytes | None, vtext: bytes | None, itext: bytes | None) -> object:
+        if kind == b"inlineStr":
+            return None if itext is None else _text(itext)
+        if vtext is None:
+            return None
+        if kind == b"s":
+            strings = self.strings()
+            idx = int(vtext)
+            return strings[idx] if 0 <= idx < len(strings) else None
+        if kind in (b"str", b"e"):
+            return _text(vtext)
+        if kind == b"b":
+            return vtext.strip() == b"1"
+        return _number(vtext) if vtext else None
 
     @staticmethod
     def _formula(fm: re.Match, row: int, col: int, shared: dict) -> str | None:
@@ -267,6 +283,8 @@ def _attrs(raw: bytes) -> dict[bytes, bytes]:
 
 def _text(raw: bytes) -> str:
     text = raw.decode("utf-8", errors="replace")
+    if "&" not in text and "_x" not in text:
+        return text
     if "&" in text:
         text = html.unescape(text)
     if "_x" in text:

@@ -6,7 +6,6 @@ import copy
 import json
 import os
 import shutil
-import socket
 from collections import Counter
 from pathlib import Path
 
@@ -40,14 +39,7 @@ MEMBERS = "群聚成員"
 BUDGET = "經費需求"
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"network access attempted: {args!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 @pytest.fixture

@@ -28,7 +28,16 @@ ALL = sorted(commands())
 
 def test_there_are_commands():
     names = {" ".join(p) for p, _ in ALL}
-    assert {"template", "check", "import", "export", "pivot", "demo", "gsheets create", "register check"} <= names
+    assert {
+        "template",
+        "check",
+        "import",
+        "export",
+        "pivot",
+        "demo",
+        "gsheets create",
+        "register check",
+    } <= names
 
 
 @pytest.mark.parametrize("path", [p for p, _ in ALL], ids=lambda p: " ".join(p))

@@ -9,7 +9,13 @@ from clusterbook.checks import eligibility, fields, formulas, plan
 from clusterbook.workbook import a1
 from tests.helpers import check_data, clean_data, plain_data, rules
 
-LAYOUT_FREE = {"FILE-UNREADABLE", "SHEET-UNREADABLE", "TEMPLATE-UNKNOWN", "TEMPLATE-VERSION", "FILE-ACTIVE-CONTENT"}
+LAYOUT_FREE = {
+    "FILE-UNREADABLE",
+    "SHEET-UNREADABLE",
+    "TEMPLATE-UNKNOWN",
+    "TEMPLATE-VERSION",
+    "FILE-ACTIVE-CONTENT",
+}
 READ_RULES = {
     "FIELD-REQUIRED",
     "FIELD-TYPE",

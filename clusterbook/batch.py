@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 
@@ -69,7 +71,10 @@ def check_many(
     _warm()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, n), mp_context=context, initializer=_orphan_guard, initargs=(os.getpid(),)
+    )
+    with pool:
         out = []
         args = (sources, [today] * n, [credentials] * n, [proposals] * n)
         for report in pool.map(check_one, *args, chunksize=_chunk(n, jobs)):
@@ -77,6 +82,17 @@ def check_many(
             if progress:
                 progress(report)
         return out
+
+
+def _orphan_guard(parent: int) -> None:
+    """A worker ends itself when its parent dies (e.g. SIGKILL), instead of idling forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _chunk(n: int, jobs: int) -> int:

@@ -84,12 +84,41 @@ class ImportResult:
 def connect(path: str | Path = DEFAULT_PATH) -> sqlite3.Connection:
     """Open (or create) a register: WAL journal, a busy timeout, the base schema."""
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    _retrying(lambda: conn.executescript(SCHEMA))
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _use_wal(conn)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        _retrying(lambda: conn.executescript(SCHEMA))
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the register to the WAL journal (a no-op once it is; the mode is kept in the file).
+
+    When several processes open a register that does not exist yet, they race to switch it, and
+    SQLite reports "database is locked" to the losers at once, without waiting on the busy
+    timeout: retry with short pauses, for up to the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _contended(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+def _contended(exc: sqlite3.OperationalError) -> bool:
+    """Another connection holds a lock we need (SQLITE_BUSY / SQLITE_LOCKED)."""
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def _retrying(work):
@@ -98,7 +127,7 @@ def _retrying(work):
         try:
             return work()
         except sqlite3.OperationalError as exc:
-            if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == LOCK_RETRIES - 1:
+            if not _contended(exc) or attempt == LOCK_RETRIES - 1:
                 raise
             time.sleep(0.2 * 2**attempt)
     return None

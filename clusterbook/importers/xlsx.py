@@ -3,7 +3,11 @@
 Only what the checks need is parsed: the workbook's sheet list, the shared strings, and the
 sheets asked for (values and formula text of non-empty cells, merged ranges). Nothing is
 evaluated or executed. Files are refused before parsing when they are too large, compressed
-suspiciously well (zip bombs), encrypted, legacy .xls, or carry a DTD (entity expansion, XXE).
+suspiciously well (zip bombs), encrypted, legacy .xls, carry a DTD (entity expansion, XXE) in any
+XML part, or hold more cells or merged ranges than a proposal ever needs: every part is
+inflated once, in bounded chunks, when the file is opened, so that a sheet parsed later cannot
+fail. The patterns that parse the XML run in linear time whatever the input (no backtracking
+across tags), and numbers in references are bounded, so crafted XML cannot stall the reader.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import html
 import io
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +37,13 @@ class Limits:
     ratio: int = 150
     """Largest uncompressed ÷ compressed size of one part (ordinary sheets stay well below 50)."""
     max_row: int = 5_000
+    """Rows below this one are not read."""
+    max_parts: int = 10_000
+    """Entries in the zip package (a template has about 25)."""
+    max_cells: int = 250_000
+    """Cells written in all the worksheets together (a filled template has about 15,000)."""
+    max_merges: int = 1_000
+    """Merged ranges in all the worksheets together (a template has about 40)."""
 
 
 LIMITS = Limits()
@@ -41,28 +54,77 @@ class UnreadableError(Exception):
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CHUNK = 2**20
+_NS = rb"(?:\w{1,32}:)?"
+"""An optional namespace prefix (bounded, so a long word cannot make a match slow)."""
+
+
+def _element(tag: bytes) -> re.Pattern[bytes]:
+    """``<tag attrs>inner</tag>`` without crossing another ``<tag`` or ``</tag>``: linear time.
+
+    The inner part (possessive, so never re-scanned) stops at the next ``<tag`` or ``</tag>``:
+    an opening tag that is never closed fails there instead of scanning to the end of the part.
+    """
+    return re.compile(
+        rb"<" + _NS + tag + rb"(\s[^<>]*)?(?<!/)>" + _inner(tag) + rb"</" + _NS + tag + rb">"
+    )
+
+
+def _inner(tag: bytes) -> bytes:
+    return rb"((?:[^<]++|<(?!/?" + _NS + tag + rb"[\s/>]))*+)"
+
+
 _ANY_CELL = re.compile(
     # the usual shape in one match: r, optional s and t, an optional plain formula, a value
-    rb'<c r="([A-Z]{1,3})([0-9]+)"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?>'
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?>'
     rb"(?:<f>([^<]*)</f>)?(?:<v>([^<]*)</v>|<v ?/>|<is><t>([^<]*)</t></is>)?</c>"
-    # anything else (attribute order, prefixes, rich text, shared formulas): the general path
-    rb"|<(?:\w+:)?c ([^>]*[^/])>(.*?)</(?:\w+:)?c>",
-    re.S,
+    # anything else (attribute order, prefixes, rich text, shared formulas): the general path,
+    # in linear time (see _element)
+    rb"|<" + _NS + rb"c\s([^<>]*[^<>/])>" + _inner(rb"c") + rb"</" + _NS + rb"c>"
 )
-_ATTR_R = re.compile(rb'\br="([A-Z]+)(\d+)"')
-_ATTR_T = re.compile(rb'\bt="(\w+)"')
-_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_SHARED = re.compile(rb'\bsi="(\d+)"')
-_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
-_SI = re.compile(rb"<(?:\w+:)?si>(.*?)</(?:\w+:)?si>", re.S)
-_SI_EMPTY = re.compile(rb"<(?:\w+:)?si/>")
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
-_SHEET = re.compile(rb"<(?:\w+:)?sheet ([^>]*?)/?>")
-_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
-_REL = re.compile(rb"<Relationship ([^>]*?)/?>")
+_SI = _element(rb"si")
+_ATTR_R = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_ATTR_T = re.compile(rb'\bt="(\w{1,16})"')
+_VALUE = re.compile(rb"<" + _NS + rb"v>([^<]*)</" + _NS + rb"v>")
+_FORMULA = re.compile(rb"<" + _NS + rb"f(\s[^<>]*?)?(?:/>|>([^<]*)</" + _NS + rb"f>)")
+_SHARED = re.compile(rb'\bsi="(\d{1,9})"')
+_TEXT = re.compile(rb"<" + _NS + rb"t(?:\s[^<>]*)?>([^<]*)</" + _NS + rb"t>")
+_SI_EMPTY = re.compile(rb"<" + _NS + rb"si\s*/>")
+_MERGE = re.compile(rb"<" + _NS + rb'mergeCell\s+ref="([A-Z]{1,3}\d{1,7}(?::[A-Z]{1,3}\d{1,7})?)"')
+_SHEET = re.compile(rb"<" + _NS + rb"sheet\s([^<>]*)>")
+_ATTR = re.compile(rb'(?<![\w:.-])([\w:.-]{1,64})\s*=\s*"([^"<]*)"')
+_REL = re.compile(rb"<" + _NS + rb"Relationship\s([^<>]*)>")
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_DTD = re.compile(
+    # in UTF-8 and in UTF-16 (an XML parser reads either; openpyxl's does)
+    b"|".join(
+        re.escape(word.encode(codec))
+        for word in ("<!DOCTYPE", "<!ENTITY")
+        for codec in ("ascii", "utf-16-le", "utf-16-be")
+    ),
+    re.I,
+)
+_CELL_TOKENS = (b"<c", b":c")
+"""A cell, with or without a namespace prefix (``<col``, ``<cfRule`` … only over-count)."""
+_MERGE_TOKENS = (b"mergeCell",)
+_OVERLAP = 64
+"""Bytes kept between chunks so that a tag split across two chunks is still seen (once)."""
+_XML_PARTS = (".xml", ".rels", ".vml")
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    struct.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    OverflowError,
+)
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 
 
 def read_xlsx(path: str | Path, limits: Limits = LIMITS) -> RawBook:
@@ -71,32 +133,51 @@ def read_xlsx(path: str | Path, limits: Limits = LIMITS) -> RawBook:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise UnreadableError(f"無法開啟檔案（{exc.strerror or exc}）") from None
+        raise _os_error(exc) from None
+    if path.is_dir():
+        raise UnreadableError("這是資料夾，不是檔案")
     if size == 0:
         raise UnreadableError("檔案是空的")
     if size > limits.file_bytes:
         raise UnreadableError(f"檔案超過 {limits.file_bytes // 2**20} MB 上限")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _os_error(exc) from None
     return read_xlsx_bytes(data, str(path), limits)
 
 
+def _os_error(exc: OSError) -> UnreadableError:
+    if isinstance(exc, FileNotFoundError):
+        return UnreadableError("找不到檔案，請確認檔名與路徑")
+    if isinstance(exc, PermissionError):
+        return UnreadableError("沒有讀取此檔案的權限")
+    return UnreadableError(f"無法開啟檔案（{exc.strerror or exc}）")
+
+
 def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBook:
+    """A RawBook from the file's bytes; raises :class:`UnreadableError` for every bad input.
+
+    Everything that can make the file unusable is found here, before the RawBook is returned:
+    sheets parsed later (``RawBook.sheet``) read parts that have already been checked.
+    """
     _sniff(data)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = {i.filename: i for i in zf.infolist()}
-    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        entries = zf.infolist()
+    except _ZIP_ERRORS as exc:
         raise UnreadableError(f"檔案已損毀或不完整，無法以 .xlsx 開啟（{exc}）") from None
-    _check_sizes(infos.values(), limits)
+    infos = _index(entries, limits)
     book = _Package(zf, infos, limits)
-    titles, targets, notes = book.workbook()
+    titles, targets = book.workbook()
+    book.scan({book.resolve(t) for t in targets.values()})
     return RawBook(
         source=source,
         sheets={},
         digest=hashlib.sha256(data).hexdigest(),
         titles=titles,
         loader=lambda title: book.sheet(title, targets[title]),
-        notes=notes,
+        notes=book.active_content(),
     )
 
 
@@ -117,13 +198,30 @@ def _sniff(data: bytes) -> None:
         raise UnreadableError("不是 .xlsx 活頁簿（檔案格式無法辨識）")
 
 
-def _check_sizes(infos, limits: Limits) -> None:
+def _index(entries: list[zipfile.ZipInfo], limits: Limits) -> dict[str, zipfile.ZipInfo]:
+    """The package's parts by name, after the checks that need no decompression."""
+    if len(entries) > limits.max_parts:
+        raise UnreadableError(f"壓縮檔內的項目超過 {limits.max_parts:,} 個，不是一般的活頁簿")
+    infos: dict[str, zipfile.ZipInfo] = {}
+    seen: set[str] = set()
     total = 0
-    for info in infos:
+    for info in entries:
+        name = info.filename
+        if name.lower() in seen:
+            # part names are case-insensitive: Excel and this reader could read different copies
+            raise UnreadableError(
+                f"壓縮檔內有重複的項目 {name}（Excel 與檢核可能讀到不同的內容），拒絕讀取"
+            )
+        seen.add(name.lower())
+        infos[name] = info
+        if info.flag_bits & 0x1:
+            raise UnreadableError(
+                f"活頁簿內的 {name} 已加密（壓縮檔密碼），請移除密碼後另存為 .xlsx"
+            )
         total += info.file_size
         if info.file_size > limits.part_bytes:
             raise UnreadableError(
-                f"活頁簿內的 {info.filename} 解壓縮後超過 {limits.part_bytes // 2**20} MB 上限"
+                f"活頁簿內的 {name} 解壓縮後超過 {limits.part_bytes // 2**20} MB 上限"
             )
         if (
             info.compress_size
@@ -133,37 +231,81 @@ def _check_sizes(infos, limits: Limits) -> None:
             raise UnreadableError("活頁簿壓縮比例異常（疑似壓縮炸彈），拒絕讀取")
     if total > limits.total_bytes:
         raise UnreadableError(f"活頁簿解壓縮後超過 {limits.total_bytes // 2**20} MB 上限")
-    if "xl/workbook.xml" not in {i.filename for i in infos}:
+    if "xl/workbook.xml" not in seen:
         raise UnreadableError("壓縮檔中沒有活頁簿內容，不是 .xlsx 活頁簿")
+    return infos
 
 
 class _Package:
     def __init__(self, zf: zipfile.ZipFile, infos: dict, limits: Limits) -> None:
         self.zf, self.infos, self.limits = zf, infos, limits
         self._strings: list[str] | None = None
+        self._names = {n.lower(): n for n in infos}
+
+    def resolve(self, name: str) -> str:
+        """The zip entry of a part name (part names are case-insensitive, as Excel reads them)."""
+        return name if name in self.infos else self._names.get(name.lower(), name)
 
     def part(self, name: str) -> bytes:
         """A part's bytes, read with a cap whatever its header declares."""
-        info = self.infos.get(name)
+        info = self.infos.get(self.resolve(name))
         if info is None:
             return b""
         try:
             with self.zf.open(info) as fh:
                 data = fh.read(self.limits.part_bytes + 1)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        except _ZIP_ERRORS as exc:
             raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}（{exc}）") from None
         if len(data) > self.limits.part_bytes:
             raise UnreadableError("活頁簿內容解壓縮後超過上限（疑似壓縮炸彈），拒絕讀取")
-        if _DTD.search(data[:4096]):
-            raise UnreadableError(
-                f"活頁簿的 {name} 含有 DTD 宣告（可能的實體擴展或外部實體攻擊），拒絕讀取"
-            )
+        if _has_dtd(data):
+            raise _dtd(name)
         return data
 
-    def workbook(self) -> tuple[list[str], dict[str, str], list[str]]:
+    def scan(self, sheets: set[str]) -> None:
+        """Inflate every part once, in chunks: sizes, checksums, DTDs; count cells and merges.
+
+        Parts the checks never parse are scanned too: Excel, LibreOffice and openpyxl (which
+        writes the annotated copies) read them.
+        """
+        cells = merges = 0
+        for name, info in self.infos.items():
+            xml = name.lower().endswith(_XML_PARTS)
+            count = name in sheets
+            size, tail = 0, b""
+            try:
+                with self.zf.open(info) as fh:
+                    while chunk := fh.read(_CHUNK):
+                        size += len(chunk)
+                        if size > self.limits.part_bytes:
+                            raise UnreadableError(
+                                "活頁簿內容解壓縮後超過上限（疑似壓縮炸彈），拒絕讀取"
+                            )
+                        if not (xml or count):
+                            continue
+                        window = tail + chunk
+                        if xml and _has_dtd(window):
+                            raise _dtd(name)
+                        if count:  # tags wholly inside the tail were counted with the last chunk
+                            cells += _count(window, _CELL_TOKENS) - _count(tail, _CELL_TOKENS)
+                            merges += _count(window, _MERGE_TOKENS) - _count(tail, _MERGE_TOKENS)
+                        tail = window[-_OVERLAP:]
+            except _ZIP_ERRORS as exc:
+                raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}（{exc}）") from None
+            if cells > self.limits.max_cells:
+                raise UnreadableError(
+                    f"工作表的儲存格超過 {self.limits.max_cells:,} 個（例如整欄填滿），"
+                    "請刪除範本範圍以外的資料"
+                )
+            if merges > self.limits.max_merges:
+                raise UnreadableError(
+                    f"工作表的合併儲存格超過 {self.limits.max_merges:,} 個，請取消不必要的合併"
+                )
+
+    def workbook(self) -> tuple[list[str], dict[str, str]]:
         wb = self.part("xl/workbook.xml")
         rels = {
-            attrs.get(b"Id", b"").decode(): attrs.get(b"Target", b"").decode()
+            attrs.get(b"Id", b"").decode(errors="replace"): _text(attrs.get(b"Target", b""))
             for attrs in (
                 _attrs(m.group(1)) for m in _REL.finditer(self.part("xl/_rels/workbook.xml.rels"))
             )
@@ -172,7 +314,7 @@ class _Package:
         for m in _SHEET.finditer(wb):
             attrs = _attrs(m.group(1))
             name = _text(attrs.get(b"name", b""))
-            rid = next((v.decode() for k, v in attrs.items() if k.endswith(b":id")), "")
+            rid = next((_text(v) for k, v in attrs.items() if k.endswith(b":id")), "")
             target = rels.get(rid, "")
             path = (
                 target.lstrip("/")
@@ -181,24 +323,36 @@ class _Package:
             )
             titles.append(name)
             targets[name] = path
+        return titles, targets
+
+    def active_content(self) -> list[str]:
+        """Macros, embedded objects, external links and script links seen (never executed)."""
         notes = []
-        names = set(self.infos)
-        if "xl/vbaProject.bin" in names:
+        names = [n.lower() for n in self.infos]
+        if any(n.endswith("vbaproject.bin") for n in names):
             notes.append("巨集 (VBA)")
-        if any(n.startswith("xl/externalLinks/") for n in names):
+        if any(n.startswith("xl/macrosheets/") for n in names):
+            notes.append("Excel 4.0 巨集表")
+        if any(n.startswith(("xl/embeddings/", "xl/activex/")) for n in names):
+            notes.append("內嵌物件或 ActiveX 控制項")
+        if any(n.startswith("xl/externallinks/") for n in names):
             notes.append("外部連結")
-        for n in names:
-            if n.startswith("xl/worksheets/_rels/") and b"javascript:" in self.part(n).lower():
-                notes.append("javascript: 超連結")
-                break
-        return titles, targets, notes
+        for n in self.infos:
+            if not n.lower().endswith(".rels"):
+                continue
+            for m in _REL.finditer(self.part(n)):
+                target = _CONTROL.sub("", _text(_attrs(m.group(1)).get(b"Target", b""))).lower()
+                if target.startswith(_SCRIPT_SCHEMES):
+                    notes.append("javascript: 超連結")
+                    return notes
+        return notes
 
     def strings(self) -> list[str]:
         if self._strings is None:
             data = self.part("xl/sharedStrings.xml")
             data = _SI_EMPTY.sub(b"<si></si>", data)
             self._strings = [
-                _text(b"".join(t.group(1) for t in _TEXT.finditer(m.group(1))))
+                _text(b"".join(t.group(1) for t in _TEXT.finditer(m.group(2))))
                 for m in _SI.finditer(data)
             ]
         return self._strings
@@ -209,7 +363,7 @@ class _Package:
         data = self.part(path)
         sheet = RawSheet(title)
         cells = sheet.cells
-        shared: dict[bytes, tuple[int, int, str]] = {}
+        shared: dict[bytes, tuple[int, int, object]] = {}
         max_row = self.limits.max_row
         columns: dict[bytes, int] = {}
         for m in _ANY_CELL.finditer(data):
@@ -224,7 +378,9 @@ class _Package:
             row = int(number)
             if row > max_row:
                 continue
-            col = columns.get(letters) or columns.setdefault(letters, a1.col_number(letters.decode()))
+            col = columns.get(letters) or columns.setdefault(
+                letters, a1.col_number(letters.decode())
+            )
             formula = None
             if inner is not None:
                 fm = _FORMULA.search(inner)
@@ -251,7 +407,7 @@ class _Package:
             return None
         if kind == b"s":
             strings = self.strings()
-            idx = int(vtext)
+            idx = _index_of(vtext)
             return strings[idx] if 0 <= idx < len(strings) else None
         if kind in (b"str", b"e"):
             return _text(vtext)
@@ -262,7 +418,7 @@ class _Package:
     @staticmethod
     def _formula(fm: re.Match, row: int, col: int, shared: dict) -> str | None:
         """The formula text; shared formulas (Excel) are translated from their master cell."""
-        fattrs, text = fm.group(1), fm.group(2)
+        fattrs, text = fm.group(1) or b"", fm.group(2)
         si = _SHARED.search(fattrs) if b"shared" in fattrs else None
         if text:
             formula = "=" + _text(text)
@@ -270,15 +426,43 @@ class _Package:
                 shared[si.group(1)] = (row, col, formula)
             return formula
         if si is not None and si.group(1) in shared:
-            r0, c0, master = shared[si.group(1)]
             from openpyxl.formula.translate import Translator
 
-            return Translator(master, origin=a1.cell(r0, c0)).translate_formula(a1.cell(row, col))
+            r0, c0, master = shared[si.group(1)]
+            try:
+                if isinstance(master, str):  # tokenise the master once, not once per cell
+                    master = Translator(master, origin=a1.cell(r0, c0))
+                    shared[si.group(1)] = (r0, c0, master)
+                return master.translate_formula(a1.cell(row, col))
+            except Exception:  # openpyxl's tokenizer on a formula Excel would not have written
+                shared.pop(si.group(1))
+                return None
         return None
+
+
+def _has_dtd(data: bytes) -> bool:
+    """A DTD declaration in UTF-8 or UTF-16 (a plain substring test first: the regex is slow)."""
+    return (b"<!" in data or b"<\x00!" in data) and _DTD.search(data) is not None
+
+
+def _dtd(name: str) -> UnreadableError:
+    return UnreadableError(
+        f"活頁簿的 {name} 含有 DTD 宣告（可能的實體擴展或外部實體攻擊），拒絕讀取"
+    )
+
+
+def _count(data: bytes, tokens: tuple[bytes, ...]) -> int:
+    return sum(data.count(t) for t in tokens)
 
 
 def _attrs(raw: bytes) -> dict[bytes, bytes]:
     return dict(_ATTR.findall(raw))
+
+
+def _index_of(raw: bytes) -> int:
+    """A shared-string index; -1 for anything that is not a small number."""
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else -1
 
 
 def _text(raw: bytes) -> str:
@@ -289,6 +473,9 @@ def _text(raw: bytes) -> str:
         text = html.unescape(text)
     if "_x" in text:
         text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+        if _SURROGATE.search(text):
+            # _xD83C__xDF75_ is one character; a lone half (_xD800_) cannot be written as UTF-8
+            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return text
 
 

@@ -72,7 +72,10 @@ def check_many(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ProcessPoolExecutor(
-        max_workers=min(jobs, n), mp_context=context, initializer=_orphan_guard, initargs=(os.getpid(),)
+        max_workers=min(jobs, n),
+        mp_context=context,
+        initializer=_orphan_guard,
+        initargs=(os.getpid(),),
     )
     with pool:
         out = []

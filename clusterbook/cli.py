@@ -39,6 +39,15 @@ class UsageError(Exception):
     """Bad input the user can fix; reported in one line with exit code 2."""
 
 
+def _e(value) -> str:
+    """User text (file names, cell contents, messages) shown literally, never as rich markup."""
+    from rich.markup import escape
+
+    from clusterbook.findings import printable
+
+    return escape(printable(str(value)))
+
+
 def _console(stderr: bool = False):
     from rich.console import Console
 
@@ -57,7 +66,7 @@ def template(
 
     data = template_bytes(program)
     output.write_bytes(data)
-    _console().print(f"已產生提案範本：{output}（{len(data):,} bytes，規格 {program}）")
+    _console().print(f"已產生提案範本：{_e(output)}（{len(data):,} bytes，規格 {_e(program)}）")
 
 
 @app.command()
@@ -173,8 +182,6 @@ def check(
             proposals=False,
             progress=lambda _r: progress.advance(task),
         )
-    if annotate is not None:
-        _annotate_copies(reports, annotate)
     findings = [f for r in reports for f in r.findings if f.severity in shown]
     if fmt == "json":
         sys.stdout.write(
@@ -184,6 +191,8 @@ def check(
         _write_csv(findings)
     else:
         _print_reports(reports, shown)
+    if annotate is not None:
+        _annotate_copies(reports, annotate)
     raise typer.Exit(exit_code(reports))
 
 
@@ -196,8 +205,12 @@ def _annotate_copies(reports, folder: Path) -> None:
     for r in reports:
         if r.fatal or is_google(r.source):
             continue
-        out = annotate_xlsx(r.source, r.findings, folder / annotated_name(r.source))
-        console.print(f"已寫出標註副本：{out}")
+        try:
+            out = annotate_xlsx(r.source, r.findings, folder / annotated_name(r.source))
+        except OSError as exc:
+            console.print(f"[red]無法寫出標註副本[/red]：{_e(r.source)}（{_e(exc)}）")
+            continue
+        console.print(f"已寫出標註副本：{_e(out)}")
 
 
 def _write_csv(findings) -> None:
@@ -231,7 +244,7 @@ def _print_reports(reports, shown: set[str]) -> None:
             else ("[red]有錯誤[/red]" if r.errors else "[green]通過[/green]")
         )
         summary = "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in counts.items())
-        console.print(f"[bold]{r.source}[/bold]  {status}（{summary}）")
+        console.print(f"[bold]{_e(r.source)}[/bold]  {status}（{summary}）")
         rows = [f for f in r.findings if f.severity in shown]
         if not rows:
             continue
@@ -245,7 +258,7 @@ def _print_reports(reports, shown: set[str]) -> None:
             where = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
             text = f.message.removeprefix(f"「{f.sheet}」工作表 {f.cell}：")
             table.add_row(
-                f"[{style}]{SEVERITY_LABELS[f.severity]}[/{style}]", f.rule, where, text, style=None
+                f"[{style}]{SEVERITY_LABELS[f.severity]}[/{style}]", f.rule, _e(where), _e(text)
             )
         console.print(table)
 
@@ -260,10 +273,10 @@ def demo(
     from clusterbook.findings import SEVERITY_LABELS
 
     console = _console()
-    console.print(f"示範資料夾：{folder}")
+    console.print(f"示範資料夾：{_e(folder)}")
     result = run_demo(folder, program=program)
-    console.print(f"1. 提案範本：{result.template}")
-    console.print(f"2. 範例提案（{len(result.proposals)} 份）：{folder / 'proposals'}")
+    console.print(f"1. 提案範本：{_e(result.template)}")
+    console.print(f"2. 範例提案（{len(result.proposals)} 份）：{_e(folder / 'proposals')}")
     console.print("3. 檢核並匯入總表：")
     summary = result.summary
     for report in summary.reports:
@@ -271,15 +284,15 @@ def demo(
         counts = "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in report.counts().items())
         status = "[green]通過[/green]" if report.errors == 0 else "[red]有錯誤[/red]"
         title = f"{p.fields.get('proposal.cluster_name')}（{p.fields.get('proposal.category')}／{p.fields.get('proposal.cluster_type')}）"
-        console.print(f"   {status} {title}：{counts}")
+        console.print(f"   {status} {_e(title)}：{counts}")
         for f in report.findings:
             if f.severity == "error":
-                console.print(f"      [red]{f.rule}[/red] {f.message}")
+                console.print(f"      [red]{f.rule}[/red] {_e(f.message)}")
     for findings in summary.cross.values():
         for f in findings:
-            console.print(f"   [red]跨群聚 {f.rule}[/red] {f.message}")
-    console.print(f"4. 標註副本：{folder / 'annotated'}（{len(result.annotated)} 份）")
-    console.print(f"5. 總表資料庫：{result.register}；匯出：{result.master}")
+            console.print(f"   [red]跨群聚 {f.rule}[/red] {_e(f.message)}")
+    console.print(f"4. 標註副本：{_e(folder / 'annotated')}（{len(result.annotated)} 份）")
+    console.print(f"5. 總表資料庫：{_e(result.register)}；匯出：{_e(result.master)}")
     console.print(
         f"試試：clusterbook pivot --register {result.register} --table budget --rows category "
         "--columns cluster_type --values amount --aggfunc sum"
@@ -316,9 +329,9 @@ def gsheets_create(
         share=tuple(share or ()),
         folder_id=folder_id,
     )
-    _console().print(f"已建立 Google 試算表：{sheet.url}")
+    _console().print(f"已建立 Google 試算表：{_e(sheet.url)}")
     for email in share or ():
-        _console().print(f"  已共用（編輯者）：{email}")
+        _console().print(f"  已共用（編輯者）：{_e(email)}")
 
 
 @gsheets_app.command("annotate")
@@ -335,7 +348,7 @@ def gsheets_annotate(
     report = check_rawbook(read_rawbook(client, source))
     if report.proposal is None:
         for f in report.findings:
-            _console(stderr=True).print(f"[red]{f.rule}[/red] {f.message}")
+            _console(stderr=True).print(f"[red]{f.rule}[/red] {_e(f.message)}")
         raise typer.Exit(2)
     annotate(client, source, report.findings)
     counts = report.counts()
@@ -388,13 +401,13 @@ def import_(
     for result, report in zip(summary.results, summary.reports, strict=True):
         rev = f" 第 {result.revision} 版" if result.revision else ""
         counts = "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in report.counts().items())
-        console.print(f"{labels[result.status]}{rev}：{result.source}（{counts}）")
+        console.print(f"{labels[result.status]}{rev}：{_e(result.source)}（{counts}）")
         for f in report.findings:
             if f.fatal:
-                console.print(f"  [red]{f.message}[/red]")
+                console.print(f"  [red]{_e(f.message)}[/red]")
     cross = [f for findings in summary.cross.values() for f in findings]
     for f in cross:
-        console.print(f"  [red]跨群聚 {f.rule}[/red] {f.message}")
+        console.print(f"  [red]跨群聚 {f.rule}[/red] {_e(f.message)}")
     totals = {k: sum(r.counts()[k] for r in summary.reports) for k in ("error", "warning", "info")}
     totals["error"] += sum(f.severity == "error" for f in cross)
     console.print(
@@ -415,8 +428,8 @@ def register_check(register: RegisterOpt = Path("clusterbook.sqlite")) -> None:
     findings = recheck(register)
     console = _console()
     for f in findings:
-        console.print(f"[red]{f.rule}[/red] {f.message}")
-    console.print(f"跨群聚檢核：{len(findings)} 項發現（總表：{register}）")
+        console.print(f"[red]{f.rule}[/red] {_e(f.message)}")
+    console.print(f"跨群聚檢核：{len(findings)} 項發現（總表：{_e(register)}）")
     raise typer.Exit(1 if any(f.severity == "error" for f in findings) else 0)
 
 
@@ -435,8 +448,11 @@ def export(
     from clusterbook.register.export import export as write
 
     _require(register)
-    out = write(load(register), output, redacted=redact)
-    _console().print(f"已匯出總表：{out}" + ("（已遮蔽個人資料）" if redact else ""))
+    frames = load(register)
+    if "proposals" not in frames or frames["proposals"].empty:
+        raise UsageError(f"總表 {register} 中還沒有任何提案（請先以 clusterbook import 匯入）")
+    out = write(frames, output, redacted=redact)
+    _console().print(f"已匯出總表：{_e(out)}" + ("（已遮蔽個人資料）" if redact else ""))
 
 
 @app.command()
@@ -476,11 +492,11 @@ def pivot(
         from rich.table import Table
 
         out = Table(
-            *[str(c) for c in result.columns],
+            *[_e(c) for c in result.columns],
             title=f"{table}：{rows}" + (f" × {columns}" if columns else ""),
         )
         for row in result.itertuples(index=False):
-            out.add_row(*[_cell_text(v) for v in row])
+            out.add_row(*[_e(_cell_text(v)) for v in row])
         _console().print(out)
 
 
@@ -510,5 +526,5 @@ def main() -> None:
             isinstance(exc, UsageError | SpecError | OSError) or type(exc).__name__ == "SheetsError"
         )
         prefix = "錯誤" if known else f"未預期的錯誤（{type(exc).__name__}）"
-        _console(stderr=True).print(f"[red]{prefix}：[/red]{exc}")
+        _console(stderr=True).print(f"[red]{prefix}：[/red]{_e(exc)}")
         sys.exit(2)

@@ -30,7 +30,12 @@ class Finding:
         del out["fatal"]
         if out["value"] is not None and not isinstance(out["value"], str | int | float | bool):
             out["value"] = str(out["value"])
-        return out
+        return {k: printable(v) if isinstance(v, str) else v for k, v in out.items()}
+
+
+def printable(text: str) -> str:
+    """Text any output can encode: a file name that is not UTF-8 shows U+FFFD for its bytes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def make(

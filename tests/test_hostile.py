@@ -342,11 +342,6 @@ def test_merged_cells_get_their_comment_on_the_first_cell(outcomes):
     assert "TABLE-MERGED" in text and "C7" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="register/export.py _write_frame writes control characters that openpyxl refuses "
-    "(IllegalCharacterError); reported, not fixed here",
-)
 def test_export_with_control_characters_in_findings(outcomes, tmp_path):
     o = outcomes["control_chars_and_emoji"]
     (run,) = run_many(
@@ -356,22 +351,12 @@ def test_export_with_control_characters_in_findings(outcomes, tmp_path):
     assert run.returncode == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py _print_reports (and main's error line) pass cell text to rich as markup: "
-    "'[/x]' raises MarkupError and a traceback; reported, not fixed here",
-)
 def test_table_output_shows_markup_like_text_as_text(outcomes, tmp_path):
     (run,) = run_many([["check", str(outcomes["console_markup"].path)]], tmp_path)
     run.clean()
     assert run.returncode == 1 and "[/x]" in run.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="register/store.py import_report stores the source path as given: a file name that "
-    "is not UTF-8 (surrogate escapes) makes sqlite raise UnicodeEncodeError; reported, not fixed",
-)
 def test_a_file_name_that_is_not_utf8_is_imported(outcomes, tmp_path):
     name = tmp_path / os.fsdecode(b"\xff\xfe.xlsx")
     shutil.copy(outcomes["clean_workbook"].path, name)

@@ -17,6 +17,7 @@ LAYOUT_FREE = {
     "FILE-ACTIVE-CONTENT",
 }
 READ_RULES = {
+    "FIELD-FORMULA",
     "FIELD-REQUIRED",
     "FIELD-TYPE",
     "FIELD-ENUM",
@@ -270,6 +271,20 @@ def test_overwritten_tax_is_also_a_tax_warning(layout):
     )
     assert at(report, "BUDGET-TAX") == [cell(layout, "budget.tax")]
     assert "FORMULA-TAMPERED" in rules(report)
+
+
+def test_a_formula_typed_into_an_input_cell_is_reported_and_its_result_used(layout):
+    ref = layout.fields["members.employees"]
+    edits = {(ref.sheet, ref.first_row + 1, ref.first_col): (3, "=1+2")}
+    report = check_data(clean_data(), edits=edits)
+    assert at(report, "FIELD-FORMULA") == [cell(layout, "members.employees", 1)]
+    assert report.proposal.tables["members"].loc[1, "employees"] == 3
+    single = layout.fields["unit.employees"]
+    report = check_data(
+        clean_data(), edits={(single.sheet, single.first_row, single.first_col): (None, "=A1")}
+    )
+    assert at(report, "FIELD-FORMULA") == [cell(layout, "unit.employees")]
+    assert "FIELD-REQUIRED" not in rules(report)
 
 
 def test_data_below_a_table_is_reported(layout):

@@ -32,10 +32,9 @@ def check_source(source: str | Path, *, today: dt.date | None = None) -> Report:
     """Read and check one workbook file; every problem becomes a finding."""
     source = str(source)
     try:
-        raw = read_xlsx(source)
-    except UnreadableError as exc:
+        return check_rawbook(read_xlsx(source), today=today)
+    except UnreadableError as exc:  # also raised when a sheet is parsed lazily
         return unusable(source, "FILE-UNREADABLE", str(exc))
-    return check_rawbook(raw, today=today)
 
 
 def check_rawbook(raw: RawBook, *, today: dt.date | None = None) -> Report:

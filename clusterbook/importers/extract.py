@@ -65,10 +65,27 @@ class _Reader:
     def single(self, f: Field) -> Any:
         ref = self.refs[f.id]
         sheet = self._sheet(ref.sheet)
-        value = self.value(f, _raw(sheet.cells.get((ref.first_row, ref.first_col))), None)
-        if value is None and f.required:
+        raw = self._typed(f, sheet.cells.get((ref.first_row, ref.first_col)), None)
+        if raw is None and f.required:
             self.out.at("FIELD-REQUIRED", f.id)
-        return value
+        return self.value(f, raw, None)
+
+    def _typed(
+        self, f: Field, cell, index: int | None, at: tuple[str, int, int] | None = None
+    ) -> Any:
+        """What the applicant typed; a formula in an input cell is reported, its result used.
+
+        ``at`` (sheet, row, col) locates matrix cells, which have no table row index.
+        """
+        if cell is None:
+            return None
+        value, formula = cell
+        if formula is None:
+            return value
+        result = "（無）" if value is None else value
+        where = None if at is None else (at[0], a1.cell(at[1], at[2]))
+        self.out.at("FIELD-FORMULA", f.id, index, where=where, value=formula, result=result)
+        return formula if value is None else value
 
     def value(
         self,
@@ -169,7 +186,10 @@ class _Reader:
         labels = [(c.name, c.item) for c in t.columns if c.type == "label"]
         rows = []
         for i in range(t.capacity):
-            raw = [_raw(get((ref.first_row + i, ref.first_col))) for ref in refs]
+            raw = [
+                self._typed(f, get((ref.first_row + i, ref.first_col)), i)
+                for f, ref in zip(inputs, refs, strict=True)
+            ]
             prefilled = i < len(t.prefill)
             if not t.fixed_rows and not prefilled and all(v is None for v in raw):
                 continue
@@ -211,7 +231,10 @@ class _Reader:
         records = []
         for j in range(ref.last_col - ref.first_col + 1):
             col = ref.first_col + j
-            values = [_raw(get((first + i, col))) for i in range(n)]
+            values = [
+                self._typed(m.value, get((first + i, col)), None, (sheet.title, first + i, col))
+                for i in range(n)
+            ]
             if all(v is None for v in values):
                 continue
             for i, (item, raw) in enumerate(zip(m.items, values, strict=True)):

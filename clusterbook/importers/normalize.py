@@ -63,6 +63,7 @@ class NormalizeError(ValueError):
 _ZERO_WIDTH = "\u200b\ufeff"
 _STRIP = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + _ZERO_WIDTH
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # they can visually reorder a message
 _ODD_SPACES = str.maketrans({"\u00a0": " ", "\u3000": " "})
 _FULLWIDTH_ALNUM = str.maketrans(
     {
@@ -151,6 +152,7 @@ def _start(raw: object) -> tuple[str | None, list[str]]:
     text = _step(text, notes, "移除控制字元", _CONTROL.sub("", text.replace("\r\n", "\n")))
     text = _step(text, notes, "去除前後空白", text.strip(_STRIP))
     text = _step(text, notes, "移除零寬字元", text.replace("\u200b", "").replace("\ufeff", ""))
+    text = _step(text, notes, "移除文字方向控制字元", _BIDI.sub("", text))
     text = _step(text, notes, "特殊空白轉一般空白", text.translate(_ODD_SPACES))
     text = _step(text, notes, "全形英數轉半形", text.translate(_FULLWIDTH_ALNUM))
     return text or None, notes

@@ -85,6 +85,13 @@ SHEETS = (
 )
 DROP = ("submission_id", "pos")
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MAX_TEXT = 32_767  # Excel's limit on the characters of one cell
+
+
+def _cell_text(text: str) -> str:
+    """Text a cell can hold: control characters shown as \\xNN, cut at Excel's limit."""
+    return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)[:MAX_TEXT]
 
 
 def personal_columns(program: str = "dc112") -> dict[str, set[str]]:
@@ -251,6 +258,8 @@ def _write_frame(ws, frame: pd.DataFrame, top: int, left: int) -> None:
             cell = ws.cell(row=top + i, column=left + j)
             if hasattr(value, "item"):
                 value = value.item()
+            if isinstance(value, str):
+                value = _cell_text(value)
             cell.value = value
             if isinstance(value, str) and value.startswith(_RISKY):
                 cell.data_type = "s"

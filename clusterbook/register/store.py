@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clusterbook.findings import printable
 from clusterbook.report import Report
 
 DEFAULT_PATH = Path("clusterbook.sqlite")
@@ -167,7 +168,7 @@ def import_report(
                     p.key[0],
                     p.key[1],
                     revision,
-                    report.source,
+                    _text(report.source),
                     p.digest,
                     p.meta.get("template_id"),
                     p.meta.get("program"),
@@ -207,7 +208,7 @@ def _insert_findings(conn: sqlite3.Connection, sid: int, findings) -> None:
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else printable(str(value))
 
 
 def _rows(report: Report) -> dict[str, tuple[list[str], list[tuple]]]:

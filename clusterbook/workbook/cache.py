@@ -9,16 +9,9 @@ import tempfile
 from pathlib import Path
 
 from clusterbook import __version__
+from clusterbook.workbook.spec import SPEC_FILES, program_path
 
 RENDERER = ("spec.py", "layout.py", "xlsx.py", "a1.py")
-SPEC_FILES = (
-    "program.yaml",
-    "form.yaml",
-    "lists.yaml",
-    "checklists.yaml",
-    "rules.yaml",
-    "townships.csv",
-)
 
 
 def cache_dir() -> Path:
@@ -39,15 +32,7 @@ def cache_key(folder: Path) -> str:
 
 def template_bytes(program: str = "dc112") -> bytes:
     """The template of a program, from the cache when it is there (built and cached otherwise)."""
-    folder = (
-        Path(program)
-        if Path(program).is_dir()
-        else Path(__file__).resolve().parent.parent / "templates" / program
-    )
-    if not (folder / "program.yaml").is_file():
-        from clusterbook.workbook.spec import program_path
-
-        folder = program_path(program)  # raises a SpecError naming the programs there are
+    folder = program_path(program)  # a SpecError names the programs there are
     path = cache_dir() / f"{folder.name}-{cache_key(folder)}.xlsx"
     try:
         return path.read_bytes()
@@ -55,7 +40,7 @@ def template_bytes(program: str = "dc112") -> bytes:
         pass
     from clusterbook.workbook import xlsx
 
-    data = xlsx.template_bytes(str(folder) if Path(program).is_dir() else program)
+    data = xlsx.template_bytes(program)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:

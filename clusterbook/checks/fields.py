@@ -13,8 +13,7 @@ from clusterbook.ubn import is_valid_ubn
 RULES = ("UBN-CHECKSUM", "TOWNSHIP-COUNTY", "MEMBER-DUPLICATE", "TEXT-LENGTH", "DATE-DEADLINE")
 
 
-def check(p: Proposal, out: Collector, *, today: dt.date) -> None:
-    del today  # dates in the future are FIELD-RANGE, found while reading
+def check(p: Proposal, out: Collector) -> None:
     unit = p.fields.get("unit.ubn")
     if unit and not is_valid_ubn(unit):
         out.at("UBN-CHECKSUM", "unit.ubn", value=unit)

@@ -67,7 +67,7 @@ def check_rawbook(raw: RawBook, *, today: dt.date | None = None) -> Report:
     if raw.notes:
         out.add("FILE-ACTIVE-CONTENT", what="、".join(raw.notes))
     proposal = extract(raw, fmap, program, out, today)
-    checks.run(proposal, raw, out, today=today, same_version=same_version)
+    checks.run(proposal, raw, out, same_version=same_version)
     return Report(raw.source, out.items, proposal)
 
 

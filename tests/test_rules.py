@@ -366,3 +366,18 @@ def test_seed_misspellings_are_accepted():
     assert report.proposal.tables["members"].loc[2, "township"] == "鳥松區"
     assert report.proposal.tables["members"].loc[2, "tier"] == 1
     assert "TOWNSHIP-COUNTY" not in rules(report)
+
+
+def test_every_rule_is_made_to_fire_by_some_test(program):
+    """A rule no test triggers is a rule nobody has seen work."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    own = Path(__file__).read_text(encoding="utf-8")
+    own = own[: own.index("LAYOUT_FREE =")] + own[own.index("def cell(") :]  # minus the id lists
+    texts = "\n".join(
+        p.read_text(encoding="utf-8") for p in here.glob("*.py") if p.name != "test_rules.py"
+    )
+    texts += own
+    untested = [r for r in program.rules if f'"{r}"' not in texts and f"'{r}'" not in texts]
+    assert untested == []

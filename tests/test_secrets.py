@@ -56,3 +56,5 @@ def test_key_material_never_printed(tmp_path, credentials, args):
     assert "Traceback" not in output
     assert SECRET_KEY not in output and SECRET_ID not in output and "PRIVATE KEY" not in output
     assert "金鑰" in output  # the message says what is wrong, in zh-TW
+    if args[0] == "check":
+        assert [f["rule"] for f in json.loads(result.stdout)] == ["SHEET-UNREADABLE"]

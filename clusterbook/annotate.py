@@ -209,7 +209,7 @@ def _template_formulas(wb) -> dict[str, dict[tuple[int, int], str]]:
     """The normalised formula of every formula cell of the workbook's template, by sheet."""
     from clusterbook.checks.formulas import expected_formulas
     from clusterbook.workbook.layout import META_SHEET
-    from clusterbook.workbook.spec import DEFAULT_PROGRAM, available_programs
+    from clusterbook.workbook.programs import DEFAULT_PROGRAM, available_programs
 
     program = DEFAULT_PROGRAM
     if META_SHEET in wb.sheetnames:

@@ -40,7 +40,7 @@ def check_one(
 def _warm() -> None:
     """Load what every check needs once, before forking, so workers start warm."""
     from clusterbook.checks.formulas import expected_formulas
-    from clusterbook.workbook.spec import available_programs
+    from clusterbook.workbook.programs import available_programs
 
     for program in available_programs():
         expected_formulas(program)

@@ -43,7 +43,7 @@ def _e(value) -> str:
     """User text (file names, cell contents, messages) shown literally, never as rich markup."""
     from rich.markup import escape
 
-    from clusterbook.findings import printable
+    from clusterbook.text import printable
 
     return escape(printable(str(value)))
 
@@ -279,12 +279,10 @@ def demo(
     console.print(f"2. 範例提案（{len(result.proposals)} 份）：{_e(folder / 'proposals')}")
     console.print("3. 檢核並匯入總表：")
     summary = result.summary
-    for report in summary.reports:
-        p = report.proposal
+    for imported, report in zip(summary.results, summary.reports, strict=True):
         counts = "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in report.counts().items())
         status = "[green]通過[/green]" if report.errors == 0 else "[red]有錯誤[/red]"
-        title = f"{p.fields.get('proposal.cluster_name')}（{p.fields.get('proposal.category')}／{p.fields.get('proposal.cluster_type')}）"
-        console.print(f"   {status} {_e(title)}：{counts}")
+        console.print(f"   {status} {_e(imported.title)}：{counts}")
         for f in report.findings:
             if f.severity == "error":
                 console.print(f"      [red]{f.rule}[/red] {_e(f.message)}")
@@ -520,7 +518,7 @@ def main() -> None:
     try:
         app()
     except Exception as exc:
-        from clusterbook.workbook.spec import SpecError
+        from clusterbook.workbook.programs import SpecError
 
         known = (
             isinstance(exc, UsageError | SpecError | OSError) or type(exc).__name__ == "SheetsError"

@@ -42,7 +42,7 @@ def run_demo(folder: str | Path, *, program: str = "dc112", jobs: int = 1) -> De
         Path(f"{result.register}{suffix}").unlink(missing_ok=True)
     result.summary = import_sources([str(p) for p in result.proposals], result.register, jobs=jobs)
     for i, report in enumerate(result.summary.reports):
-        if report.proposal is not None:
+        if not report.fatal:
             out = folder / "annotated" / annotated_name(report.source)
             result.annotated.append(annotate_xlsx(report.source, result.summary.findings(i), out))
     result.master = export(load(result.register), folder / "master.xlsx")

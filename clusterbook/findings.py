@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from clusterbook.text import printable
 from clusterbook.workbook import a1
 from clusterbook.workbook.spec import Program, Rule
 
@@ -31,11 +32,6 @@ class Finding:
         if out["value"] is not None and not isinstance(out["value"], str | int | float | bool):
             out["value"] = str(out["value"])
         return {k: printable(v) if isinstance(v, str) else v for k, v in out.items()}
-
-
-def printable(text: str) -> str:
-    """Text any output can encode: a file name that is not UTF-8 shows U+FFFD for its bytes."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def make(

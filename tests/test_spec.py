@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from clusterbook.workbook.layout import build_layout
-from clusterbook.workbook.spec import SpecError, load_program
+from clusterbook.workbook.programs import SpecError
+from clusterbook.workbook.spec import load_program
 from tests.conftest import GUIDE
 
 REQUIRED_IDS = [

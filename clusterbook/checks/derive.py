@@ -9,6 +9,7 @@ template's computed fields (``budget.total``, ``panel.sme.current`` …).
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pandas as pd
 
@@ -79,15 +80,14 @@ def derive(p: Proposal) -> None:
     total = subtotal + tax
     totals.update({"budget.subtotal": subtotal, "budget.tax": tax, "budget.total": total})
     categories = prog.lists["budget_categories"].values
-    by_cat = (
-        budget.groupby("category")["amount"].sum().to_dict()
-        if budget is not None and not budget.empty
-        else {}
-    )
+    by_cat: Counter = Counter()
+    if budget is not None and not budget.empty:
+        for cat, amount in zip(budget["category"], budget["amount"], strict=True):
+            by_cat[cat] += as_int(amount)
     p.tables["budget_summary"] = pd.DataFrame(
         {
             "category": list(categories),
-            "amount": [int(by_cat.get(c, 0) or 0) for c in categories],
+            "amount": [by_cat[c] for c in categories],
         }
     )
     p.tables["budget_summary"]["share"] = (
@@ -115,23 +115,25 @@ def derive(p: Proposal) -> None:
     ca = p.tables.get("cluster_assessment")
     letters = list(params["facets"])
     if ca is not None:
-        ca["initial_score"] = (ca["initial"] == YES).astype(int)
-        ca["target_score"] = (ca["target"] == YES).astype(int)
-        sums = (
-            ca.assign(letter=ca["level"].str[0])
-            .groupby("letter")[["initial_score", "target_score"]]
-            .sum()
-        )
+        initial = [v == YES for v in ca["initial"]]
+        target = [v == YES for v in ca["target"]]
+        ca["initial_score"] = pd.array(initial, dtype=int)
+        ca["target_score"] = pd.array(target, dtype=int)
+        sums = {x: [0, 0] for x in letters}
+        planned: Counter = Counter()
+        for level, i, t in zip(ca["level"], initial, target, strict=True):
+            sums[level[0]][0] += i
+            sums[level[0]][1] += t
+            planned[level] += t
         p.tables["cluster_subtotals"] = pd.DataFrame(
             {
                 "facet": [params["facets"][x]["label"] for x in letters],
-                "initial": [int(sums["initial_score"].get(x, 0)) for x in letters],
-                "target": [int(sums["target_score"].get(x, 0)) for x in letters],
+                "initial": [sums[x][0] for x in letters],
+                "target": [sums[x][1] for x in letters],
             }
         )
-        planned = ca[ca["target"] == YES].groupby("level").size().to_dict()
     else:
-        planned = {}
+        planned = Counter()
     category = p.fields.get("proposal.category")
     cluster_type = p.fields.get("proposal.cluster_type")
     recommended = params["recommended_levels"].get(category, {}).get(cluster_type, [])

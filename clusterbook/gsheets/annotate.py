@@ -22,7 +22,7 @@ from clusterbook.gsheets.grid import grid_range
 from clusterbook.gsheets.urls import spreadsheet_key, spreadsheet_url
 from clusterbook.workbook import a1
 from clusterbook.workbook.layout import META_SHEET, Layout, build_layout
-from clusterbook.workbook.spec import SpecError
+from clusterbook.workbook.programs import SpecError
 
 RESULTS_SHEET = "檢核結果"
 RESULTS_HEADER = ("嚴重度", "規則", "工作表", "儲存格", "訊息", "內容")

@@ -17,7 +17,8 @@ from clusterbook.importers.xlsx import UnreadableError, read_xlsx
 from clusterbook.proposal import Proposal
 from clusterbook.report import Report
 from clusterbook.workbook.layout import build_layout
-from clusterbook.workbook.spec import DEFAULT_PROGRAM, SpecError, available_programs, load_program
+from clusterbook.workbook.programs import DEFAULT_PROGRAM, SpecError, available_programs
+from clusterbook.workbook.spec import load_program
 
 
 class ReadError(Exception):

@@ -9,6 +9,7 @@ from clusterbook.importers import normalize as n
 from clusterbook.workbook.spec import Field, Program
 
 YEAR_ROC_OFFSET = 1911
+MEMO_SIZE = 50_000
 ROC_NOTE = "民國年轉西元"
 DATE_NOTE = "日期寫法統一為民國年/月/日"
 
@@ -37,11 +38,29 @@ class Cleaner:
         }
         self.year_roc = int(program.params["year_roc"])
         self._sets = {lid: frozenset(lst.values) for lid, lst in program.lists.items()}
+        self._memo: dict[tuple, n.Cleaned | n.NormalizeError] = {}
 
     def clean(self, f: Field, raw: Any, *, list_id: str | None = None) -> n.Cleaned:
-        t = f.type
+        """Normalise ``raw`` as field ``f``; results (and refusals) are remembered per value
+        (one Cleaner per workbook: values repeat down a column)."""
         if raw is None:
             return n.Cleaned(None, raw)
+        key = (f.type, list_id or f.list, type(raw), raw)
+        hit = self._memo.get(key)
+        if hit is None:
+            try:
+                hit = self._clean(f, raw, list_id)
+            except n.NormalizeError as exc:
+                hit = exc
+            if len(self._memo) > MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = hit
+        if isinstance(hit, n.NormalizeError):
+            raise hit
+        return hit
+
+    def _clean(self, f: Field, raw: Any, list_id: str | None) -> n.Cleaned:
+        t = f.type
         if t in ("text", "longtext", "url"):
             if type(raw) is str and raw and raw.strip() == raw and raw.isprintable():
                 return n.Cleaned(raw, raw)

@@ -241,6 +241,8 @@ class _Package:
         self.zf, self.infos, self.limits = zf, infos, limits
         self._strings: list[str] | None = None
         self._names = {n.lower(): n for n in infos}
+        self._inflated: dict[str, bytes] = {}
+        """Worksheets inflated by scan(), kept until parsed (the sizes are capped already)."""
 
     def resolve(self, name: str) -> str:
         """The zip entry of a part name (part names are case-insensitive, as Excel reads them)."""
@@ -248,6 +250,9 @@ class _Package:
 
     def part(self, name: str) -> bytes:
         """A part's bytes, read with a cap whatever its header declares."""
+        kept = self._inflated.pop(self.resolve(name), None)
+        if kept is not None:  # scanned already: size, checksum and DTD checked
+            return kept
         info = self.infos.get(self.resolve(name))
         if info is None:
             return b""
@@ -273,10 +278,13 @@ class _Package:
             xml = name.lower().endswith(_XML_PARTS)
             count = name in sheets
             size, tail = 0, b""
+            kept: list[bytes] | None = [] if count else None
             try:
                 with self.zf.open(info) as fh:
                     while chunk := fh.read(_CHUNK):
                         size += len(chunk)
+                        if kept is not None:
+                            kept.append(chunk)
                         if size > self.limits.part_bytes:
                             raise UnreadableError(
                                 "活頁簿內容解壓縮後超過上限（疑似壓縮炸彈），拒絕讀取"
@@ -292,6 +300,8 @@ class _Package:
                         tail = window[-_OVERLAP:]
             except _ZIP_ERRORS as exc:
                 raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}（{exc}）") from None
+            if kept is not None:
+                self._inflated[name] = b"".join(kept)  # parsed later without inflating again
             if cells > self.limits.max_cells:
                 raise UnreadableError(
                     f"工作表的儲存格超過 {self.limits.max_cells:,} 個（例如整欄填滿），"

@@ -80,6 +80,7 @@ def import_sources(
 
         def register(report: Report) -> None:
             result = import_report(conn, report)
+            report.proposal = None  # registered: the summary keeps findings, not the tables
             summary.reports.append(report)
             summary.results.append(result)
             if progress:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clusterbook.findings import printable
 from clusterbook.report import Report
+from clusterbook.text import printable
 
 DEFAULT_PATH = Path("clusterbook.sqlite")
 BUSY_TIMEOUT_MS = 30_000
@@ -80,6 +80,8 @@ class ImportResult:
     status: str  # imported | revision | unchanged | unreadable
     submission_id: int | None = None
     revision: int | None = None
+    title: str = ""
+    """群聚名稱（類別／型態）, for summaries."""
 
 
 def connect(path: str | Path = DEFAULT_PATH) -> sqlite3.Connection:
@@ -144,6 +146,8 @@ def import_report(
     from clusterbook.register.crosscheck import cross_check
 
     key = "|".join(p.key)
+    f = p.fields
+    title = f"{f.get('proposal.cluster_name')}（{f.get('proposal.category')}／{f.get('proposal.cluster_type')}）"
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     rows = _rows(report)
 
@@ -156,7 +160,7 @@ def import_report(
             ).fetchone()
             if last is not None and last[2] == p.digest:
                 conn.execute("ROLLBACK")
-                return ImportResult(report.source, "unchanged", last[0], last[1])
+                return ImportResult(report.source, "unchanged", last[0], last[1], title)
             revision = 1 if last is None else last[1] + 1
             counts = report.counts()
             cur = conn.execute(
@@ -186,9 +190,8 @@ def import_report(
             _insert_findings(conn, sid, report.findings)
             cross_check(conn, sid)
             conn.execute("COMMIT")
-            return ImportResult(
-                report.source, "imported" if revision == 1 else "revision", sid, revision
-            )
+            status = "imported" if revision == 1 else "revision"
+            return ImportResult(report.source, status, sid, revision, title)
         except BaseException:
             conn.execute("ROLLBACK")
             raise

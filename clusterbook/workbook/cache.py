@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from clusterbook import __version__
-from clusterbook.workbook.spec import SPEC_FILES, program_path
+from clusterbook.workbook.programs import SPEC_FILES, program_path
 
 RENDERER = ("spec.py", "layout.py", "xlsx.py", "a1.py")
 

@@ -17,17 +17,9 @@ from typing import Any
 
 import yaml
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from clusterbook.workbook.programs import DEFAULT_PROGRAM, SPEC_FILES, SpecError, program_path
+
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 8× faster
-DEFAULT_PROGRAM = "dc112"
-SPEC_FILES = (
-    "program.yaml",
-    "form.yaml",
-    "lists.yaml",
-    "checklists.yaml",
-    "rules.yaml",
-    "townships.csv",
-)
 
 INPUT_TYPES = frozenset(
     {
@@ -48,10 +40,6 @@ INPUT_TYPES = frozenset(
     }
 )
 COMPUTED_TYPES = frozenset({"formula", "label"})
-
-
-class SpecError(ValueError):
-    """The program folder is missing or inconsistent."""
 
 
 @dataclass(frozen=True)
@@ -267,23 +255,6 @@ class Program:
         if f.type == "enum" and f.list and "{" not in f.list:
             return self.lists[f.list].values
         return ()
-
-
-def program_path(program: str | Path) -> Path:
-    """The folder of a program given by id (``dc112``) or by path."""
-    path = Path(program)
-    if not path.is_dir():
-        path = TEMPLATES / str(program)
-    if not (path / "program.yaml").is_file():
-        known = ", ".join(
-            sorted(p.name for p in TEMPLATES.iterdir() if (p / "program.yaml").is_file())
-        )
-        raise SpecError(f"找不到提案規格 {program!r}（可用：{known}）")
-    return path
-
-
-def available_programs() -> list[str]:
-    return sorted(p.name for p in TEMPLATES.iterdir() if (p / "program.yaml").is_file())
 
 
 @functools.cache

@@ -1,12 +1,14 @@
 """From a RawBook and its field map to a Proposal: locate, normalise, type-check every input.
 
-Findings raised here: FIELD-NORMALIZED (each change, with the original), FIELD-TYPE, FIELD-ENUM,
-FIELD-RANGE, FIELD-REQUIRED, BUDGET-NEGATIVE, TABLE-CAPACITY, TABLE-EMPTY and TABLE-MERGED.
+Findings raised here: FIELD-NORMALIZED (each change, with the original), FIELD-FORMULA,
+FIELD-TYPE, FIELD-ENUM, FIELD-RANGE, FIELD-REQUIRED, BUDGET-NEGATIVE, TOWNSHIP-COUNTY (a
+township typed as the county), TABLE-CAPACITY, TABLE-EMPTY and TABLE-MERGED.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import pandas as pd
@@ -49,13 +51,11 @@ class _Reader:
     def __init__(
         self, raw: RawBook, fmap: FieldMap, program: Program, out: Collector, today: dt.date
     ) -> None:
-        self.raw, self.refs, self.program, self.out, self.today = (
-            raw,
-            fmap.refs,
-            program,
-            out,
-            today,
-        )
+        self.raw = raw
+        self.refs = fmap.refs
+        self.program = program
+        self.out = out
+        self.today = today
         self.cleaner = Cleaner(program)
         self._merged_seen: set[tuple[str, tuple[int, int, int, int]]] = set()
 
@@ -270,10 +270,9 @@ class _Reader:
 
     def _overflow(self, t: Table, sheet: RawSheet, refs) -> None:
         """Data typed below a table, where the template has nothing, is reported once."""
-        layout = build_layout(self.program.id)
-        limit = _next_used_row(layout, sheet.title, refs)
-        cols = {r.first_col for r in refs}
         last = refs[0].last_row
+        limit = _next_used_row(self.program.id, sheet.title, last)
+        cols = {r.first_col for r in refs}
         found = [(r, c) for (r, c) in sheet.cells if last < r < limit and c in cols]
         if found:
             r, c = min(found)
@@ -295,12 +294,9 @@ def _raw(cell: tuple[Any, str | None] | None) -> Any:
     return formula if value is None and formula else value
 
 
-def _next_used_row(layout, title: str, refs) -> int:
-    """The first row below the table that the template itself uses (or no limit)."""
-    try:
-        sheet = next(s for s in layout.sheets if s.title == title)
-    except StopIteration:
-        return 10**9
-    last = refs[0].last_row
-    rows = [r for (r, _c) in sheet.cells if r > last]
+@functools.cache
+def _next_used_row(program: str, title: str, last: int) -> int:
+    """The first row below ``last`` that the template itself uses on that sheet (or no limit)."""
+    sheet = next((s for s in build_layout(program).sheets if s.title == title), None)
+    rows = [r for (r, _c) in sheet.cells if r > last] if sheet else []
     return min(rows) if rows else 10**9

@@ -339,19 +339,19 @@ def gsheets_annotate(
     oauth: OAuthOpt = False,
 ) -> None:
     """檢核 Google 試算表並把結果寫回：儲存格附註與底色，以及「檢核結果」工作表（重跑會取代前次標註）。"""
-    from clusterbook.gsheets import annotate, client_from, read_rawbook
-    from clusterbook.importers import check_rawbook
+    from clusterbook.gsheets import annotate, client_from
+    from clusterbook.sources import check_google
 
     client = client_from(credentials, oauth=oauth)
-    report = check_rawbook(read_rawbook(client, source))
-    if report.proposal is None:
+    report = check_google(source, client=client)
+    if report.fatal:
         for f in report.findings:
             _console(stderr=True).print(f"[red]{f.rule}[/red] {_e(f.message)}")
         raise typer.Exit(2)
     annotate(client, source, report.findings)
     counts = report.counts()
     _console().print(
-        f"已標註 {len(report.findings)} 項檢核結果（錯誤 {counts['error']}、警告 {counts['warning']}）：{source}"
+        f"已標註 {len(report.findings)} 項檢核結果（錯誤 {counts['error']}、警告 {counts['warning']}）：{_e(source)}"
     )
     raise typer.Exit(report.exit_code)
 

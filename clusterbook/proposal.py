@@ -48,9 +48,6 @@ class Proposal:
         """What identifies a proposal across revisions: the unit's 統一編號 and the cluster name."""
         return (self.fields.get("unit.ubn") or "", self.fields.get("proposal.cluster_name") or "")
 
-    def table(self, table_id: str) -> pd.DataFrame:
-        return self.tables[table_id]
-
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the program by id (worker processes send proposals back to the parent)."""
         state = dict(self.__dict__)

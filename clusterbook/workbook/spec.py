@@ -233,12 +233,6 @@ class Program:
         """The 附件二 stage codes in facet order (O1, O2, O3, E1, …)."""
         return stage_levels(self.checklists)
 
-    def sheet(self, sheet_id: str) -> Sheet:
-        for s in self.sheets:
-            if s.id == sheet_id:
-                return s
-        raise KeyError(sheet_id)
-
     def param(self, path: str) -> Any:
         """A parameter by dotted path, e.g. ``members_min.A類`` or ``work_items.meetings``."""
         value: Any = self.params

@@ -248,10 +248,12 @@ def build(prog: Program, s: Scenario) -> FormData:
             "unit.owner": _person(rng),
             "unit.main_business": "數位行銷與在地輔導" if not leader_route else s.businesses[0][2],
             "unit.website": "https://www.example.com/",
+            "unit.registration": "公司登記",
             "unit.ubn": unit_ubn,
             "unit.employees": rng.randint(3, 30),
             "unit.capital": rng.choice([500_000, 1_000_000, 3_000_000]),
             "unit.revenue": rng.randint(2, 40) * 1_000_000,
+            "unit.invoice": "有",
             "unit.it_consulting": "無" if leader_route else "有",
             "contact.pi_name": _person(rng),
             "contact.pi_title": "總經理",
@@ -263,8 +265,8 @@ def build(prog: Program, s: Scenario) -> FormData:
             "contact.phone": "03-8321234#15",
             "contact.email": "contact@example.com",
             "contact.mobile": _mobile(rng),
-            "unit.consent_collect": "有",
-            "unit.consent_public": "有",
+            "unit.consent_collect": "同意",
+            "unit.consent_public": "同意",
             "unit.past_projects": "無",
             "unit.cluster_projects": "無",
             "unit.intro": f"提案單位長期深耕{s.places[0][0]}，熟悉在地產業，曾協助多家小店導入行動支付與社群經營。",
@@ -274,7 +276,11 @@ def build(prog: Program, s: Scenario) -> FormData:
     stressed = p["stressed_facet"][s.cluster_type]
     rows = []
     b_class = s.category == "B類"
-    prior = (n + 1) // 2 + 1 if b_class else max(1, int(n * p["coached_last_year_ratio_max"]))
+    # B類: the first members were this cluster's last year; a few of last year's left.
+    prior = n - n // 3 if b_class else max(1, int(n * p["coached_last_year_ratio_max"]))
+    if b_class:
+        f["proposal.prior_cluster"] = f"111年度 {s.theme}群聚"
+        f["proposal.prior_members"] = prior + max(1, prior // 5)
     for i in range(n):
         suffix, industry, product = s.businesses[i % len(s.businesses)]
         county, town = s.places[i % len(s.places)]
@@ -283,11 +289,18 @@ def build(prog: Program, s: Scenario) -> FormData:
         )
         ubn = unit_ubn if (leader_route and i == 0) else _ubn(rng, used)
         small = rng.random() < 0.7
+        registration = "商業登記" if small else "公司登記"
+        if i % 8 == 7 and not small:
+            registration = "小規模商業(免辦登記)"
+        identities = rng.choice(["青年返鄉", "二代接班", "原住民", "新住民", "其他"])
+        if rng.random() < 0.2:
+            identities = "原住民、青年返鄉"
         rows.append(
             {
                 "members.name": name,
                 "members.role": p["leader_role"] if i == 0 else "群聚成員企業",
                 "members.ubn": ubn,
+                "members.registration": registration,
                 "members.phone": f"0{rng.randint(2, 8)}-{rng.randrange(10**7):07d}",
                 "members.approved_on": f"{rng.randint(95, 110)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}",
                 "members.founded_year": rng.randint(95, 110),
@@ -302,9 +315,7 @@ def build(prog: Program, s: Scenario) -> FormData:
                 "members.products": product,
                 "members.owner_name": _person(rng),
                 "members.owner_gender": rng.choice(["男", "女"]),
-                "members.owner_identity": rng.choice(
-                    ["青年返鄉", "二代接班", "原住民", "新住民", "其他"]
-                ),
+                "members.owner_identity": identities,
                 "members.owner_mobile": _mobile(rng),
                 "members.owner_age": rng.choice(prog.lists["ages"].values[1:5]),
                 "members.owner_email": f"owner{i + 1}@example.com",
@@ -319,12 +330,17 @@ def build(prog: Program, s: Scenario) -> FormData:
                 "members.orders_physical": rng.randint(100, 900),
                 "members.orders_online": rng.randint(0, 200),
                 "members.manager": "企業負責人",
-                "members.effective_tool_benefit": rng.choice(prog.lists["benefits"].values[:6]),
+                "members.effective_tool_benefit": "、".join(
+                    rng.sample(prog.lists["benefits"].values[:6], 2)
+                ),
                 "members.desired_benefit": rng.choice(prog.lists["benefits"].values[:6]),
                 "members.improve": "增加線上曝光與回購",
                 "members.coached_last_year": "有" if i < prior else "無",
                 "members.coached_3y": "有" if i < prior else "無",
+                "members.original_member": ("有" if i < prior else "無") if b_class else None,
                 "members.other_program": "無",
+                "members.consent_collect": "同意",
+                "members.consent_public": "同意",
             }
         )
     data.tables["members"] = rows
@@ -339,6 +355,13 @@ def build(prog: Program, s: Scenario) -> FormData:
     member_items = prog.checklists["member"]
     data.matrix["member_assessment"] = [
         ["有" if rng.random() < 0.35 else "無" for _ in member_items] for _ in range(n)
+    ]
+    data.matrix_notes["member_assessment"] = [
+        [
+            ("已使用" if v == "有" and it.get("hint") else None)
+            for v, it in zip(col, member_items, strict=True)
+        ]
+        for col in data.matrix["member_assessment"]
     ]
     # cluster self-assessment: reach every recommended level after coaching
     recommended = set(p["recommended_levels"][s.category][s.cluster_type])
@@ -419,6 +442,7 @@ def build(prog: Program, s: Scenario) -> FormData:
                 "kpis.total": mid * 3,
                 "kpis.evidence": "1.系統報表截圖\n2.活動照片",
                 "kpis.benefit": "帶動周邊企業參與合作，擴散地方經濟效益。",
+                "kpis.channel": "有" if b_class and letter == "I" else None,
             }
         )
     data.tables["kpis"] = kpis
@@ -441,7 +465,7 @@ def build(prog: Program, s: Scenario) -> FormData:
             "consultants.role": "計畫主持人/顧問",
             "consultants.plan": "整體群聚的數位工具導入、群聚活動規劃與執行、協助群聚永續經營",
             "consultants.education": "大學(學士)",
-            "consultants.expertise": "行銷流通",
+            "consultants.expertise": "行銷流通、資訊科技",
             "consultants.expertise_note": "社群行銷、電商營運、活動企劃",
         }
     ]

@@ -23,13 +23,15 @@ READ_RULES = {
     "FIELD-ENUM",
     "FIELD-RANGE",
     "FIELD-NORMALIZED",
+    "FIELD-CHOICES",
+    "DATE-FUTURE",
     "BUDGET-NEGATIVE",
     "TABLE-CAPACITY",
     "TABLE-EMPTY",
     "TABLE-MERGED",
     "TOWNSHIP-COUNTY",
 }
-REGISTER_RULES = {"REG-DUP-OWNER", "REG-DUP-COMPANY", "REG-UNIT-MEMBER"}
+REGISTER_RULES = {"REG-DUP-OWNER", "REG-DUP-COMPANY"}
 
 
 def cell(layout, fid, index=None):
@@ -235,7 +237,7 @@ def test_rule_fires_at_the_cell(layout, rule, mutation, where):
 
 
 def test_bonus_rules_fire_when_most_members_qualify(layout):
-    report = check_data(clean_data("changhua-tea"))
+    report = check_data(clean_data("hualien-valley"))
     for key, rule in (
         ("diverse", "BONUS-DIVERSE"),
         ("tier", "BONUS-TIER"),
@@ -319,11 +321,12 @@ def test_every_finding_is_collected_not_just_the_first():
 
 def test_b_class_replacement_ratio(layout):
     data = clean_data("changhua-tea")
-    for m in members(data)[:9]:
-        m.update({"members.coached_last_year": "無", "members.coached_3y": "無"})
+    kept = sum(m["members.original_member"] == "有" for m in members(data))
+    data.fields["proposal.prior_members"] = 2 * kept + 1  # one more than half were replaced
     report = check_data(data)
-    finding = next(f for f in report.findings if f.rule == "ELIG-COACHED-LAST-YEAR")
-    assert "B類" in finding.message and "更換比例" in finding.message
+    finding = next(f for f in report.findings if f.rule == "ELIG-REPLACEMENT")
+    assert "更換比例" in finding.message and f"前一年本群聚成員 {2 * kept + 1} 家" in finding.message
+    assert (finding.sheet, finding.cell) == cell(layout, "panel.replacement.current")
 
 
 def test_b_class_new_members_must_not_have_been_coached_in_three_years(layout):

@@ -1,9 +1,11 @@
 """Recompute everything the workbook computes, in pandas, from the typed values alone.
 
-Adds computed columns to the proposal's tables (members: tier, is_sme, is_small, is_diverse;
-budget: amount; kpis: split_ok; cluster_assessment: scores) and fills ``proposal.totals`` with
-the figures of the budget, the self-assessments and the eligibility panel, keyed like the
-template's computed fields (``budget.total``, ``panel.sme.current`` …).
+Adds computed columns to the proposal's tables (members: tier, is_sme, is_eligible, is_small,
+is_diverse, dup_owner; budget: amount; kpis: split_ok; cluster_assessment: scores) and fills
+``proposal.totals`` with the figures of the budget, the self-assessments and the eligibility
+panel, keyed like the template's computed fields (``budget.total``, ``panel.sme.current`` …).
+Each figure follows its template formula in ``form.yaml``: a member is a row with a 企業名稱,
+and text is compared by its choice key, as the formulas compare it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from collections import Counter
 
 import pandas as pd
 
+from clusterbook.choices import choice_key
 from clusterbook.proposal import Proposal
 
 YES = "有"
+CONSENT = "同意"
+B_CLASS = "B類"
 
 
 def rows(frame: pd.DataFrame, *columns: str):
@@ -41,28 +46,8 @@ def derive(p: Proposal) -> None:
     totals = p.totals
     members = p.tables.get("members", pd.DataFrame(columns=["pos"]))
     if not members.empty:
-        tiers = {(t.county, t.township): t.tier for t in prog.townships}
-        members["tier"] = pd.array(
-            [
-                tiers.get((c, t))
-                for c, t in zip(members["county"], members["township"], strict=True)
-            ],
-            dtype="Int64",
-        )
-        sme = params["sme"]
-        capital, employees = members["capital"], members["employees"]
-        is_sme = (capital <= sme["capital_max"]).fillna(False) | (
-            employees < sme["employees_below"]
-        ).fillna(False)
-        members["is_sme"] = is_sme.astype(bool)
-        members["is_small"] = (
-            is_sme & (employees < sme["small_employees_below"]).fillna(False)
-        ).astype(bool)
-        diverse = members["owner_gender"].isin(params["diverse_genders"]) | members[
-            "owner_identity"
-        ].isin(params["diverse_identities"])
-        members["is_diverse"] = diverse.astype(bool)
-    n = len(members)
+        _members(p, members)
+    n = int(named(members).sum())
     totals["members.count"] = n
 
     def share(mask) -> float:
@@ -159,27 +144,98 @@ def derive(p: Proposal) -> None:
     def col(name):
         return members[name] if name in members else pd.Series([], dtype=object)
 
-    unit_ubn = p.fields.get("unit.ubn")
-    owners = col("owner_name").dropna()
+    is_member = named(members)
+    b_class = p.fields.get("proposal.category") == B_CLASS
+    coached = is_member & (col("coached_last_year") == YES)
+    recent = col("coached_3y") == YES
+    original = is_member & (col("original_member") == YES)
+    new_recent = (~original & (recent | coached)) if b_class else (~coached & recent)
+    prior = p.fields.get("proposal.prior_members") or 0
+    kept = int(original.sum())
+    f = p.fields
+    unit_consents = [f.get("unit.consent_collect"), f.get("unit.consent_public")]
+    refusals = sum(v != CONSENT for v in unit_consents) + int(
+        (is_member & (col("consent_collect") != CONSENT)).sum()
+        + (is_member & (col("consent_public") != CONSENT)).sum()
+    )
+    kpis = p.tables.get("kpis")
+    channels = 0
+    if kpis is not None and not kpis.empty:
+        channels = int((kpis["name"].notna() & (kpis["channel"] == YES)).sum())
     totals.update(
         {
             "panel.members.current": n,
-            "panel.leader.current": int((col("role") == params["leader_role"]).sum()),
+            "panel.leader.current": int((is_member & (col("role") == params["leader_role"])).sum()),
+            "panel.member_type.current": int((is_member & ~col("is_eligible").astype(bool)).sum()),
             "panel.sme.current": share(col("is_sme")),
-            "panel.coached.current": share(col("coached_last_year") == YES),
-            "panel.coached_3y.current": int(
-                ((col("coached_last_year") != YES) & (col("coached_3y") == YES)).sum()
-            ),
-            "panel.other_program.current": int((col("other_program") == YES).sum()),
-            "panel.dup_owner.current": int(owners.duplicated(keep=False).sum()),
-            "panel.route.current": bool(unit_ubn) and unit_ubn in set(col("ubn").dropna()),
+            "panel.coached.current": share(coached),
+            "panel.replacement.current": (prior - kept) / prior if prior > 0 else 0.0,
+            "panel.coached_3y.current": int((is_member & new_recent).sum()),
+            "panel.other_program.current": int((is_member & (col("other_program") == YES)).sum()),
+            "panel.dup_owner.current": int(col("dup_owner").astype(bool).sum()),
+            "panel.consent.current": refusals,
             "panel.budget.current": total,
             "panel.meetings.current": w["meetings"],
             "panel.workshops.current": w["workshops"],
             "panel.digital_workshops.current": w["digital_workshops"],
             "panel.visits.current": w["visits"],
+            "panel.channel.current": channels,
             "panel.diverse.current": share(col("is_diverse")),
-            "panel.tier.current": share(col("tier").isin(params["bonus_tiers"])),
+            "panel.tier.current": share(is_member & col("tier").isin(params["bonus_tiers"])),
             "panel.small.current": share(col("is_small")),
         }
     )
+
+
+def _members(p: Proposal, members: pd.DataFrame) -> None:
+    """The computed member columns, as the template's formulas compute them."""
+    params = p.program.params
+    sme = params["sme"]
+    tiers = {(t.county, t.township): t.tier for t in p.program.townships}
+    is_member = named(members)
+    members["tier"] = pd.array(
+        [tiers.get((c, t)) for c, t in zip(members["county"], members["township"], strict=True)],
+        dtype="Int64",
+    )
+    capital, employees = members["capital"], members["employees"]
+    size = (capital <= sme["capital_max"]).fillna(False) | (
+        employees < sme["employees_below"]
+    ).fillna(False)
+    registration = members["registration"]
+    is_sme = is_member & registration.isin(sme["registrations"]) & size
+    members["is_sme"] = is_sme.astype(bool)
+    exempt = registration.isin(params["member_exempt_registrations"])
+    members["is_eligible"] = (is_member & (is_sme | exempt)).astype(bool)
+    members["is_small"] = (
+        is_sme & (employees < sme["small_employees_below"]).fillna(False)
+    ).astype(bool)
+    identities = set(params["diverse_identities"])
+    diverse = members["owner_gender"].isin(params["diverse_genders"]) | pd.Series(
+        [bool(identities & set((v or "").split("、"))) for v in members["owner_identity"]],
+        index=members.index,
+    )
+    members["is_diverse"] = (is_member & diverse).astype(bool)
+    members["dup_owner"] = _duplicate_owners(members["owner_name"], members["owner_mobile"])
+
+
+def named(members: pd.DataFrame) -> pd.Series:
+    """The rows that are members: those with a 企業名稱 (as the template's panel counts them)."""
+    if "name" not in members:
+        return pd.Series([], dtype=bool)
+    return pd.Series([bool(choice_key(v)) for v in members["name"]], index=members.index)
+
+
+def _duplicate_owners(names: pd.Series, mobiles: pd.Series) -> list[bool]:
+    """A row whose owner (by name) is also another row's, unless both give different mobiles."""
+    keys = [(choice_key(n), choice_key(m)) for n, m in zip(names, mobiles, strict=True)]
+    by_name: dict[str, list[str]] = {}
+    for name, mobile in keys:
+        if name:
+            by_name.setdefault(name, []).append(mobile)
+    out = []
+    for name, mobile in keys:
+        others = list(by_name.get(name, []))
+        if name:
+            others.remove(mobile)
+        out.append(any(not mobile or not m or m == mobile for m in others))
+    return out

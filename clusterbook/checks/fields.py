@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from clusterbook.checks.derive import rows
 from clusterbook.findings import Collector
 from clusterbook.importers.clean import shown
 from clusterbook.proposal import Proposal
 from clusterbook.ubn import is_valid_ubn
 
-RULES = ("UBN-CHECKSUM", "TOWNSHIP-COUNTY", "MEMBER-DUPLICATE", "TEXT-LENGTH", "DATE-DEADLINE")
+RULES = (
+    "UBN-CHECKSUM",
+    "TOWNSHIP-COUNTY",
+    "MEMBER-DUPLICATE",
+    "MEMBER-REVENUE-SPLIT",
+    "TEXT-LENGTH",
+    "DATE-DEADLINE",
+)
 
 
 def check(p: Proposal, out: Collector) -> None:
@@ -31,6 +40,20 @@ def _members(p: Proposal, members, out: Collector) -> None:
     known = {(t.county, t.township) for t in p.program.townships}
     first_row: dict[str, tuple[int, str]] = {}
     ubn_ref = p.refs.get("members.ubn")
+    for row in rows(members, "pos", "revenue_physical", "revenue_online", "name"):
+        physical, online = row.revenue_physical, row.revenue_online
+        if physical is pd.NA or online is pd.NA or abs(physical + online - 1) < 1e-6:
+            continue
+        out.at(
+            "MEMBER-REVENUE-SPLIT",
+            "members.revenue_online",
+            row.pos,
+            value=_percent(online),
+            name=row.name or "",
+            physical=_percent(physical),
+            online=_percent(online),
+            sum=_percent(physical + online),
+        )
     for row in rows(members, "pos", "ubn", "name", "county", "township"):
         i = row.pos
         if row.ubn:
@@ -88,3 +111,7 @@ def _deadline(p: Proposal, out: Collector) -> None:
             category=category,
             deadline=shown(limit),
         )
+
+
+def _percent(x: float) -> str:
+    return f"{x:.1%}".replace(".0%", "%")

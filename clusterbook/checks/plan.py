@@ -1,8 +1,9 @@
-"""The plan: budget cap, basic work items, KPI arithmetic and facets, recommended stages, bonuses."""
+"""The plan: budget cap, basic work items, KPIs (arithmetic, details, facets, B類's digital
+channel), recommended stages, bonuses."""
 
 from __future__ import annotations
 
-from clusterbook.checks.derive import as_int, rows
+from clusterbook.checks.derive import B_CLASS, as_int, rows
 from clusterbook.findings import Collector
 from clusterbook.proposal import Proposal
 
@@ -13,6 +14,8 @@ RULES = (
     "WORK-DIGITAL-WORKSHOP",
     "WORK-VISITS",
     "KPI-SPLIT",
+    "KPI-CHANNEL",
+    "KPI-INCOMPLETE",
     "KPI-FACET",
     "LEVELS-RECOMMENDED",
     "BONUS-DIVERSE",
@@ -52,17 +55,22 @@ def _work(p: Proposal, out: Collector) -> None:
         if value < minimum[item]:
             out.at(rule, "kpis.total", prefill.index(item), value=value, required=minimum[item])
     digital = p.totals["panel.digital_workshops.current"]
+    workshops = p.totals["panel.workshops.current"]
+    reason = None
     if digital < minimum["digital_workshops"]:
-        out.at(
-            "WORK-DIGITAL-WORKSHOP",
-            "work.digital_workshops",
-            value=digital,
-            required=minimum["digital_workshops"],
-        )
+        reason = f"至少需 {minimum['digital_workshops']} 場；請規劃由群聚顧問講授、開放跨群聚參與的線上研習"
+    elif digital > workshops:
+        reason = f"多於研習全程目標 {workshops} 場；數位方式研習是研習的一部分"
+    if reason:
+        out.at("WORK-DIGITAL-WORKSHOP", "work.digital_workshops", value=digital, reason=reason)
 
 
 def _kpis(p: Proposal, out: Collector) -> None:
+    basic = len(p.program.tables["kpis"].prefill)
     kpis = p.tables.get("kpis")
+    if p.fields.get("proposal.category") == B_CLASS and p.totals["panel.channel.current"] == 0:
+        custom = [] if kpis is None else kpis.loc[kpis["pos"] >= basic, "pos"]
+        out.at("KPI-CHANNEL", "kpis.channel", int(custom.iloc[0]) if len(custom) else basic)
     if kpis is None or kpis.empty:
         return
     for row in rows(kpis, "pos", "name", "split_ok", "midterm", "final", "total"):
@@ -78,13 +86,24 @@ def _kpis(p: Proposal, out: Collector) -> None:
                 final=fin,
                 sum=mid + fin,
             )
+    custom = kpis[kpis["pos"] >= basic]
+    labels = {c.name: c.label for c in p.program.tables["kpis"].columns}
+    needed = ("unit", "evidence", "benefit")
+    for row in rows(custom, "pos", "name", *needed):
+        missing = [c for c in needed if getattr(row, c) is None]
+        if missing:
+            out.at(
+                "KPI-INCOMPLETE",
+                f"kpis.{missing[0]}",
+                row.pos,
+                name=row.name or "",
+                missing="、".join(f"「{labels[c]}」" for c in missing),
+            )
     cluster_type = p.fields.get("proposal.cluster_type")
     letter = p.program.params["stressed_facet"].get(cluster_type)
     if letter is None:
         return
     facet = p.program.params["facets"][letter]["label"]
-    basic = len(p.program.tables["kpis"].prefill)
-    custom = kpis[kpis["pos"] >= basic]
     if not (custom["facet"] == facet).any():
         pos = int(custom["pos"].iloc[0]) if not custom.empty else basic
         out.at("KPI-FACET", "kpis.facet", pos, value=facet, cluster_type=cluster_type, facet=facet)

@@ -22,14 +22,7 @@ class Cleaner:
 
     def __init__(self, program: Program) -> None:
         self.program = program
-        self.aliases: dict[str, dict[str, str]] = {}
-        for lid, lst in program.lists.items():
-            alias = {}
-            for value, code in lst.codes.items():
-                alias[code] = value
-                alias[f"{code} {value}"] = value
-                alias[f"{code}{value}"] = value
-            self.aliases[lid] = alias
+        self.tables = program.choice_tables
         self.towns = {t.township for t in program.townships}
         self.town_alias = {
             "".join(t.seed_spelling.split()): t.township
@@ -37,7 +30,6 @@ class Cleaner:
             if t.seed_spelling != t.township
         }
         self.year_roc = int(program.params["year_roc"])
-        self._sets = {lid: frozenset(lst.values) for lid, lst in program.lists.items()}
         self._memo: dict[tuple, n.Cleaned | n.NormalizeError] = {}
 
     def clean(self, f: Field, raw: Any, *, list_id: str | None = None) -> n.Cleaned:
@@ -66,22 +58,20 @@ class Cleaner:
                 return n.Cleaned(raw, raw)
             return n.clean_text(raw)
         if t in ("enum", "yesno"):
-            lid = list_id or (f.list if t == "enum" else "yesno")
-            if raw in self._sets[lid]:
-                return n.Cleaned(raw, raw)
-            if t == "yesno":
-                return n.clean_yesno(raw)
-            if lid == "counties":
-                place = n.clean_place(raw)
-                choice = n.clean_choice(place.value, self.program.lists[lid].values)
-                return n.Cleaned(choice.value, raw, place.notes + choice.notes)
-            return n.clean_choice(raw, self.program.lists[lid].values, self.aliases[lid])
+            return n.clean_choice(raw, self.tables[list_id or f.list_id])
+        if t == "multi":
+            return n.clean_choices(raw, self.tables[f.list_id])
         if t == "township":
             return self.township(raw)
         if t in ("integer", "money"):
             if type(raw) is int:
                 return n.Cleaned(raw, raw)
             return n.clean_int(raw, allow_wan=t == "money")
+        if t == "number":
+            c = n.clean_number(raw, allow_wan=False)
+            if isinstance(c.value, float) and round(c.value, f.decimals or 0) != c.value:
+                raise n.NormalizeError(f"至多 {f.decimals or 0} 位小數", raw)
+            return c
         if t == "percent":
             return n.clean_percent(raw)
         if t == "ubn":

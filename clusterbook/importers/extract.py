@@ -1,8 +1,9 @@
 """From a RawBook and its field map to a Proposal: locate, normalise, type-check every input.
 
 Findings raised here: FIELD-NORMALIZED (each change, with the original), FIELD-FORMULA,
-FIELD-TYPE, FIELD-ENUM, FIELD-RANGE, FIELD-REQUIRED, BUDGET-NEGATIVE, TOWNSHIP-COUNTY (a
-township typed as the county), TABLE-CAPACITY, TABLE-EMPTY and TABLE-MERGED.
+FIELD-TYPE, FIELD-ENUM, FIELD-CHOICES, FIELD-RANGE, DATE-FUTURE, FIELD-REQUIRED,
+BUDGET-NEGATIVE, TOWNSHIP-COUNTY (a township typed as the county), TABLE-CAPACITY, TABLE-EMPTY
+and TABLE-MERGED.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ from clusterbook.workbook.spec import Field, Matrix, Program, Table
 
 MAX_INTEGER = 10**7
 MAX_MONEY = 10**12
-DTYPES = {"integer": "Int64", "money": "Int64", "year": "Int64", "percent": "Float64"}
+DTYPES = {
+    "integer": "Int64",
+    "money": "Int64",
+    "year": "Int64",
+    "percent": "Float64",
+    "number": "Float64",
+}
 
 
 def extract(
@@ -104,10 +111,11 @@ class _Reader:
         except NormalizeError as exc:
             if f.list == "counties" and self._township_as_county(f, raw, index, where):
                 return None
-            if f.type in ("enum", "yesno"):
-                lid = list_id or (f.list if f.type == "enum" else "yesno")
-                choices = self.program.lists[lid].values
+            if f.type in ("enum", "yesno", "multi"):
+                choices = self.program.lists[list_id or f.list_id].values
                 listed = "、".join(choices) if len(choices) <= 12 else "、".join(choices[:12]) + "…"
+                if f.type == "multi":
+                    listed = f"{exc.reason}，可複選：{listed}"
                 self.out.at("FIELD-ENUM", f.id, index, where=where, value=raw, choices=listed)
             else:
                 reason, expected = exc.reason, TYPE_HINTS[f.type]
@@ -160,9 +168,33 @@ class _Reader:
                 reason = "不可為負數"
             elif value > limit:
                 reason = f"超過合理上限 {limit:,}"
+        elif f.type == "number" and value is not None and not 0 <= value <= MAX_INTEGER:
+            reason = "不可為負數" if value < 0 else f"超過合理上限 {MAX_INTEGER:,}"
         elif f.type == "percent" and value is not None and not 0 <= value <= 1:
             reason = "應介於 0% 與 100% 之間"
+        elif f.type == "multi" and f.max_choices and value is not None:
+            count = len(value.split("、"))
+            if count > f.max_choices:
+                self.out.at(
+                    "FIELD-CHOICES",
+                    f.id,
+                    index,
+                    where=where,
+                    value=value,
+                    count=count,
+                    max=f.max_choices,
+                )
         elif f.type == "date" and value is not None and value > self.today:
+            if f.future:
+                self.out.at(
+                    "DATE-FUTURE",
+                    f.id,
+                    index,
+                    where=where,
+                    value=shown(value),
+                    today=shown(self.today),
+                )
+                return value
             reason = "日期晚於今天"
         elif f.type == "year" and value is not None and value > self.program.params["year_roc"]:
             reason = f"晚於計畫年度（民國 {self.program.params['year_roc']} 年）"
@@ -201,8 +233,8 @@ class _Reader:
                 )
                 if f.required and value is None:
                     self.out.at("FIELD-REQUIRED", f.id, i)
-            if prefilled:
-                row.update({k.split(".", 1)[1]: v for k, v in t.prefill[i].items() if "." in k})
+            if prefilled:  # locked prefills are the template's; examples are what was typed
+                row.update({k.split(".", 1)[1]: t.prefill[i][k] for k in t.prefill_locked})
                 row["work_item"] = t.prefill[i].get("work_item")
             for name, key in labels:
                 row[name] = item[key]
@@ -210,7 +242,7 @@ class _Reader:
         self._overflow(t, sheet, refs)
         if t.min_rows and len(rows) < t.min_rows:
             self.out.at(
-                "TABLE-EMPTY", inputs[0].id, 0, table=t.id, min_rows=t.min_rows, count=len(rows)
+                "TABLE-EMPTY", inputs[0].id, 0, table=t.label, min_rows=t.min_rows, count=len(rows)
             )
         columns = ["pos", *[c.name for c in t.columns if c.is_input or c.type == "label"]]
         if t.prefill:
@@ -223,27 +255,37 @@ class _Reader:
         return frame
 
     def matrix(self, m: Matrix) -> pd.DataFrame:
+        """One record per member column and item: the 有/無 value and, when the form has
+        one, its 說明 (the member columns are ``m.stride`` wide)."""
         ref = self.refs[m.value.id]
         sheet = self._sheet(ref.sheet)
         get = sheet.cells.get
         canonical = frozenset(self.program.lists["yesno"].values)
         first, n = ref.first_row, len(m.items)
         records = []
-        for j in range(ref.last_col - ref.first_col + 1):
-            col = ref.first_col + j
-            values = [
-                self._typed(m.value, get((first + i, col)), None, (sheet.title, first + i, col))
-                for i in range(n)
-            ]
-            if all(v is None for v in values):
+        for j in range((ref.last_col - ref.first_col) // m.stride + 1):
+            col = ref.first_col + m.stride * j
+            cells = [(first + i, col) for i in range(n)]
+            values = [self._typed(m.value, get(rc), None, (sheet.title, *rc)) for rc in cells]
+            notes = [None] * n
+            if m.note is not None:
+                notes = [
+                    self._typed(m.note, get((r, c + 1)), None, (sheet.title, r, c + 1))
+                    for r, c in cells
+                ]
+            if all(v is None for v in values) and all(v is None for v in notes):
                 continue
-            for i, (item, raw) in enumerate(zip(m.items, values, strict=True)):
+            for i, (item, raw, note) in enumerate(zip(m.items, values, notes, strict=True)):
                 if raw is not None and raw not in canonical:
                     raw = self.value(
                         m.value, raw, None, where=(sheet.title, a1.cell(first + i, col))
                     )
-                records.append((j, i, item["facet"], item["level"], item["name"], raw))
-        columns = ["member_index", "item_index", "facet", "level", "item", "value"]
+                if note is not None and m.note is not None:
+                    note = self.value(
+                        m.note, note, None, where=(sheet.title, a1.cell(first + i, col + 1))
+                    )
+                records.append((j, i, item["facet"], item["level"], item["name"], raw, note))
+        columns = ["member_index", "item_index", "facet", "level", "item", "value", "note"]
         frame = pd.DataFrame(records, columns=columns, dtype=object)
         return frame.astype({"member_index": int, "item_index": int})
 
@@ -281,7 +323,7 @@ class _Reader:
                 sheet=sheet.title,
                 cell=a1.cell(r, c),
                 value=_raw(sheet.cells.get((r, c))),
-                table=t.id,
+                table=t.label,
                 capacity=t.capacity,
             )
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TypeGuard
 
+from clusterbook.choices import ChoiceTable, cell_text, choice_key
+
 __all__ = [
     "Cleaned",
     "NormalizeError",
     "clean_choice",
+    "clean_choices",
     "clean_date",
     "clean_email",
     "clean_int",
@@ -32,7 +34,6 @@ __all__ = [
     "clean_text",
     "clean_ubn",
     "clean_year",
-    "clean_yesno",
 ]
 
 
@@ -104,21 +105,9 @@ _ROC_PREFIXES = ("中華民國", "民國")
 _WESTERN_PREFIX = "西元"
 _YEAR = re.compile(r"[0-9]{1,4}")
 
-# Compared after clean_text, full-width punctuation → ASCII and casefold.
-_YES = frozenset(
-    {"有", "是", "對", "y", "yes", "true", "1", "v", "o", "○", "◯", "✔", "✓", "✅", "☑", "■"}
-)
-_NO = frozenset(
-    {"無", "否", "沒有", "n", "no", "false", "0", "x", "-", "✘", "✗", "✕", "✖", "×", "☐", "□"}
-)
-_VARIATION_SELECTORS = str.maketrans("", "", "\ufe0e\ufe0f")
-
 _UBN_SEPARATORS = str.maketrans("", "", " -.")
 _UBN = re.compile(r"[0-9]{8}")
 _PHONE_CHAR = re.compile(r"((?<![A-Za-z])[Ee][Xx][Tt](?![A-Za-z])|分機|轉|[0-9+#()\s-])|.", re.S)
-
-_CHOICE_PARENS = re.compile(r"(.+?)\((.+)\)")
-_CHOICE_KEY = str.maketrans({"台": "臺", "郷": "鄉", "（": "(", "）": ")"})
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -255,7 +244,7 @@ def clean_int(raw: object, *, allow_wan: bool = True) -> Cleaned:
     return Cleaned(int(value), raw, tuple(notes))
 
 
-def clean_number(raw: object) -> Cleaned:
+def clean_number(raw: object, *, allow_wan: bool = True) -> Cleaned:
     """Like clean_int but decimals allowed; an int when integral, else a float."""
     if isinstance(raw, bool):
         raise _fail("不是數字", raw)
@@ -268,7 +257,7 @@ def clean_number(raw: object) -> Cleaned:
     text, notes = _start(raw)
     if text is None:
         return Cleaned(None, raw, tuple(notes))
-    value = _parse_number(text, notes, raw, "不是數字", units=True)
+    value = _parse_number(text, notes, raw, "不是數字", units=True, wan=allow_wan)
     if value.denominator == 1:
         return Cleaned(int(value), raw, tuple(notes))
     return Cleaned(_to_float(value, raw, "不是數字"), raw, tuple(notes))
@@ -418,26 +407,6 @@ def _roc_year(year: int, raw: object, notes: list[str], current: int, *, western
 # --- flags and identifiers --------------------------------------------------------------------
 
 
-def clean_yesno(raw: object) -> Cleaned:
-    """Return "有" or "無" from 是/否, Y/N, V/X, ✔/✘, ○, ☑/☐, 1/0, True/False, "-", 沒有 …"""
-    if _is_number(raw) or isinstance(raw, bool):
-        if raw not in (0, 1):
-            raise _fail("請填「有」或「無」", raw)
-        return Cleaned("有" if raw == 1 else "無", raw, ("是/否等寫法統一為有/無",))
-    text, notes = _start(raw)
-    if text is None:
-        return Cleaned(None, raw, tuple(notes))
-    key = text.translate(_PUNCT).translate(_VARIATION_SELECTORS).casefold()
-    if key in _YES:
-        value = "有"
-    elif key in _NO:
-        value = "無"
-    else:
-        raise _fail("請填「有」或「無」", raw)
-    _step(text, notes, "是/否等寫法統一為有/無", value)
-    return Cleaned(value, raw, tuple(notes))
-
-
 def clean_ubn(raw: object) -> Cleaned:
     """Eight digits as a string: 4541302 → "04541302", "0454-1302", "04 541 302". No checksum."""
     if isinstance(raw, bool):
@@ -522,45 +491,39 @@ def clean_email(raw: object) -> Cleaned:
 
 # --- choices ----------------------------------------------------------------------------------
 
+def clean_choice(raw: object, table: ChoiceTable) -> Cleaned:
+    """One of the table's values, read by its choice key; anything else is refused."""
+    key = choice_key(raw)
+    if not key:
+        text, notes = _start(raw)
+        if text is None:
+            return Cleaned(None, raw, tuple(notes))
+        raise _fail("不在可選清單中", raw)
+    value = table.keys.get(key)
+    if value is None:
+        raise _fail("不在可選清單中", raw)
+    notes = () if raw == value else (table.note.format(value=value),)
+    return Cleaned(value, raw, notes)
 
-def _choice_key(text: str) -> str:
-    return "".join(text.split()).translate(_CHOICE_KEY).translate(_FULLWIDTH_ALNUM).casefold()
+
+_MULTI_SEPARATORS = re.compile(r"[、,，;；/／\n]+")
 
 
-def clean_choice(
-    raw: object, choices: Sequence[str], aliases: Mapping[str, str] | None = None
-) -> Cleaned:
-    """One of ``choices``, tried in order until exactly one choice matches:
-
-    1. the cleaned text itself, or an ``aliases`` key (typed → canonical);
-    2. ignoring spaces, case, 台/臺, 郷/鄉 and full-/half-width parentheses;
-    3. either part of a choice written "name(X)": "組織凝聚力(O)" accepts "組織凝聚力" and "O";
-    4. an alias key compared the same loose way;
-    5. a single ASCII letter that starts exactly one choice: "A" → "A類".
-    Several matches in one step, or none at all, raise "不在可選清單中".
-    """
-    aliases = aliases or {}
-    text, notes = _start(raw)
-    if text is None:
-        return Cleaned(None, raw, tuple(notes))
-    if text in choices:
-        return Cleaned(text, raw, tuple(notes))
-    key = _choice_key(text)
-    parts = {c: _CHOICE_PARENS.fullmatch(_choice_key(c)) for c in choices}
-    steps: tuple[set[str], ...] = (
-        {aliases[text]} if text in aliases else set(),
-        {c for c in choices if _choice_key(c) == key},
-        {c for c, m in parts.items() if m and key in (m[1], m[2])},
-        {canonical for typed, canonical in aliases.items() if _choice_key(typed) == key},
-        {c for c in choices if _choice_key(c).startswith(key)}
-        if len(key) == 1 and key.isascii() and key.isalpha()
-        else set(),
-    )
-    for found in steps:
-        if len(found) == 1:
-            value = found.pop()
-            _step(text, notes, f"選項寫法統一為「{value}」", value)
-            return Cleaned(value, raw, tuple(notes))
-        if found:
-            break
-    raise _fail("不在可選清單中", raw)
+def clean_choices(raw: object, table: ChoiceTable) -> Cleaned:
+    """Several choices in one cell, separated by 、 , ; / or new lines: their values joined by
+    「、」 in the order typed (repeats dropped); an unknown part refuses the whole cell (its
+    reason names it)."""
+    text = None if raw is None else cell_text(raw)
+    if text is None or not choice_key(text):
+        return clean_choice(raw, table)
+    found = []
+    for part in _MULTI_SEPARATORS.split(text):
+        if not choice_key(part):
+            continue
+        value = table.keys.get(choice_key(part))
+        if value is None:
+            raise _fail(f"「{_start(part)[0]}」不在可選清單中", raw)
+        found.append(value)
+    value = "、".join(dict.fromkeys(found))
+    notes = () if raw == value else ("複選寫法統一為以「、」分隔",)
+    return Cleaned(value, raw, notes)

@@ -22,6 +22,8 @@ class FormData:
     fields: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     matrix: dict[str, list[list[Any]]] = field(default_factory=dict)
+    matrix_notes: dict[str, list[list[Any]]] = field(default_factory=dict)
+    """The 說明 beside each matrix value, shaped like ``matrix``."""
 
 
 def cell_writes(data: FormData, layout: Layout) -> list[tuple[str, int, int, Any]]:
@@ -37,11 +39,14 @@ def cell_writes(data: FormData, layout: Layout) -> list[tuple[str, int, int, Any
             for fid, value in row.items():
                 r, c = fields[fid].cell_at(i)
                 out.append((fields[fid].sheet, r, c, value))
-    for mid, columns in data.matrix.items():
-        ref = fields[layout.program.matrices[mid].value.id]
-        for j, values in enumerate(columns[: ref.last_col - ref.first_col + 1]):
-            for i, value in enumerate(values):
-                out.append((ref.sheet, ref.first_row + i, ref.first_col + j, value))
+    for source, offset in ((data.matrix, 0), (data.matrix_notes, 1)):
+        for mid, columns in source.items():
+            m = layout.program.matrices[mid]
+            ref = fields[m.value.id]
+            for j, values in enumerate(columns[: layout.program.tables[m.of].capacity]):
+                col = ref.first_col + m.stride * j + offset
+                for i, value in enumerate(values):
+                    out.append((ref.sheet, ref.first_row + i, col, value))
     return out
 
 

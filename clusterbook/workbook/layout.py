@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from clusterbook.choices import KEY_REMOVED, choice_key, variants
 from clusterbook.workbook import a1
 from clusterbook.workbook.spec import Field, Matrix, Panel, Program, Sheet, Table, load_program
 
@@ -25,8 +26,9 @@ FIELD_MAP_HEADER = ("field_id", "label", "sheet", "range")
 TYPE_HINTS = {
     "text": "文字",
     "longtext": "文字（可多行）",
-    "integer": "0 以上的整數",
-    "money": "0 以上的整數金額（元）",
+    "integer": "整數（0 以上）",
+    "number": "數字（0 以上，至多一位小數）",
+    "money": "整數金額（新臺幣元，0 以上）",
     "percent": "百分比（如 35%）",
     "ubn": "8 位數字的統一編號",
     "date": "民國日期（如 112/03/07）",
@@ -35,6 +37,7 @@ TYPE_HINTS = {
     "email": "E-Mail（如 name@example.com）",
     "url": "網址",
     "enum": "下拉選單中的選項",
+    "multi": "清單中的選項，可複選，以「、」分隔",
     "yesno": "「有」或「無」",
     "township": "所選縣市的鄉鎮市區",
     "formula": "自動計算",
@@ -55,6 +58,8 @@ NUMBER_FORMATS = {
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 FIELD_WIDTHS = {1: 34, 2: 48, 3: 44, 4: 18}
+TEXT_WIDTH = 110
+"""Column-width units a paragraph (statement, note) spans: about one printed page."""
 
 
 @dataclass
@@ -226,6 +231,10 @@ class _Builder:
                 row = self._panel(sl, block.panel, row)
             elif block.kind == "checkpoints":
                 row = self._checkpoints(sl, block.text, row)
+            elif block.kind == "statement":
+                row = self._text(sl, self.p.statements[block.text], row)
+            elif block.kind == "note":
+                row = self._text(sl, self._note(block.text), row)
             row += 1
         span = max(sl.max_col, 4)
         for r in (1, 2):
@@ -305,7 +314,11 @@ class _Builder:
             for i, pre in enumerate(t.prefill):
                 if colspec.id in pre:
                     c = sheet.cells[(first + i, col)]
-                    c.value, c.style, c.locked = pre[colspec.id], "fixed", True
+                    c.value = pre[colspec.id]
+                    if colspec.id in t.prefill_locked:
+                        c.style, c.locked = "fixed", True
+                    else:  # the guide's 灰底字為舉例參考: an example the applicant may edit
+                        c.style = "example"
             self._register(colspec, sheet, first, col, last, col)
             if colspec.is_input:
                 self._validate_column(sheet, t, colspec, first, col)
@@ -318,30 +331,48 @@ class _Builder:
         return last + 1
 
     def _matrix(self, sheet: SheetLayout, m: Matrix, row: int, freeze_columns: int) -> int:
+        """Items down, one column per member across (two with a 說明 column: the form's
+        勾選與說明); the member's name heads its columns, a sub-header names them."""
         members = self.p.tables[m.of]
-        heads = ("面向", "序", "階段", "實踐工具")
-        for k, (head, width) in enumerate(zip(heads, (14, 4, 5, 30), strict=True)):
+        heads = ("面向", "序", "階段", "實踐工具", "說明填寫提示")
+        for k, (head, width) in enumerate(zip(heads, (14, 4, 5, 30, 14), strict=True)):
             sheet.put(row, k + 1, value=head, style="header")
+            sheet.merges.append((row, k + 1, row + 1, k + 1))
             sheet.width(k + 1, width)
+        stride = m.stride
         first_col = len(heads) + 1
-        last_col = first_col + members.capacity - 1
-        first = row + 1
+        last_col = first_col + stride * members.capacity - 1
+        first = row + 2
         last = first + len(m.items) - 1
         for j in range(members.capacity):
-            sheet.put(row, first_col + j, style="header", formula="")
+            col = first_col + stride * j
+            sheet.put(row, col, style="header", formula="")
             self.pending.append(
-                _Pending(sheet, row, first_col + j, m.header, {"col_index": j, "column": j + 1})
+                _Pending(sheet, row, col, m.header, {"col_index": j, "column": j + 1})
             )
-            sheet.width(first_col + j, 10)
+            sheet.put(row + 1, col, value=m.value.label, style="header")
+            sheet.width(col, 8)
+            if m.note:
+                sheet.merges.append((row, col, row, col + 1))
+                sheet.put(row + 1, col + 1, value=m.note.label, style="header")
+                sheet.width(col + 1, 14)
         for i, item in enumerate(m.items):
             r = first + i
-            for k, key in enumerate(("facet_label", "seq", "level", "name")):
-                sheet.put(r, k + 1, value=item[key], style="fixed")
+            for k, key in enumerate(("facet_label", "seq", "level", "name", "hint")):
+                sheet.put(r, k + 1, value=item.get(key) or "", style="fixed")
             for j in range(members.capacity):
-                sheet.put(r, first_col + j, style="input", locked=False, field_id=m.value.id)
-        sheet.heights[row] = 48
+                col = first_col + stride * j
+                sheet.put(r, col, style="input", locked=False, field_id=m.value.id)
+                if m.note:
+                    sheet.put(r, col + 1, style="input", locked=False, field_id=m.note.id)
+        sheet.heights[row] = 36
+        sheet.heights[row + 1] = 20
         self._register(m.value, sheet, first, first_col, last, last_col)
-        self._validate(sheet, m.value, first, first_col, last, last_col)
+        for j in range(members.capacity):
+            col = first_col + stride * j
+            self._validate(sheet, m.value, first, col, last, col)
+        if m.note:
+            self._register(m.note, sheet, first, first_col + 1, last, last_col)
         sheet.freeze = (first, first_col if freeze_columns else 1)
         # one subtotal row per facet, below the items
         row = last + 1
@@ -351,7 +382,7 @@ class _Builder:
             sheet.put(row, 1, value=f"小計 {facet['label']}", style="header")
             sheet.merges.append((row, 1, row, len(heads)))
             for j in range(members.capacity):
-                col = first_col + j
+                col = first_col + stride * j
                 cells = a1.area(min(rows), col, max(rows), col)
                 sheet.put(row, col, style="formula", formula="")
                 self.pending.append(_Pending(sheet, row, col, m.subtotal, {"cells": cells}))
@@ -378,12 +409,30 @@ class _Builder:
             sheet.heights[row] = 30
         return row + 1
 
+    def _text(self, sheet: SheetLayout, text: str, row: int) -> int:
+        """A paragraph over the first columns (about a page wide), tall enough for its lines."""
+        span, width = 0, 0.0
+        while width < TEXT_WIDTH and span < max(sheet.max_col, 4):
+            span += 1
+            width += sheet.widths.get(span, 10)
+        sheet.put(row, 1, value=text, style="statement")
+        sheet.merges.append((row, 1, row, span))
+        per_line = max(int(width / 2), 1)  # a CJK character is about two width units
+        lines = sum(-(-len(line) // per_line) or 1 for line in text.split("\n"))
+        sheet.heights[row] = 16 * lines + 8
+        return row + 1
+
+    def _note(self, template: str) -> str:
+        """A note from the program's parameters (民國 years and dates)."""
+        end: dt.date = self.p.params["coaching_end"]
+        return template.format(year_roc=self.p.params["year_roc"], coaching_end=_roc_date(end))
+
     def _checkpoints(self, sheet: SheetLayout, template: str, row: int) -> int:
         for cp in self.p.params["checkpoints"]:
             date: dt.date = cp["date"]
             text = template.format(
                 name=cp["name"],
-                date=f"{date.year - 1911}年{date.month:02d}月{date.day:02d}日",
+                date=_roc_date(date),
                 rate=f"{cp['rate']:.0%}",
                 cumulative=f"{cp['cumulative']:.0%}",
             )
@@ -427,9 +476,13 @@ class _Builder:
         v.prompt = (f.help or TYPE_HINTS[f.type])[:255]
         v.error_title = "填寫內容不符"
         if f.type in ("enum", "yesno"):
-            lid = list_id or (f.list if f.type == "enum" else "yesno")
+            lid = list_id or f.list_id
             v.kind, v.name, v.source = "list", f"L_{lid}", self.names[f"L_{lid}"]
             v.error = f"「{f.label}」請從下拉選單選擇。"[:255]
+        elif f.type == "multi":
+            v.kind = "prompt"  # several choices in one cell: the checker validates each
+            choices = "、".join(self.p.lists[f.list].values)
+            v.prompt = f"{f.help}。可選：{choices}"[:255] if f.help else f"可選：{choices}"[:255]
         elif f.type == "township":
             county = self.fields[f.county]
             v.kind, v.county = "township", a1.cell(r1, county.first_col)
@@ -437,6 +490,9 @@ class _Builder:
         elif f.type in ("integer", "money"):
             v.kind, v.minimum, v.maximum = "whole", 0, 10**12
             v.error = f"「{f.label}」請填 0 以上的整數（免填單位與千分位）。"[:255]
+        elif f.type == "number":
+            v.kind, v.minimum, v.maximum = "decimal", 0, 10**7
+            v.error = f"「{f.label}」請填 0 以上的數字（至多一位小數）。"[:255]
         elif f.type == "year":
             v.kind, v.minimum, v.maximum = "whole", 1, self.p.params["year_roc"] + 1
             v.error = f"「{f.label}」請填民國年（如 109）。"[:255]
@@ -475,15 +531,17 @@ class _Builder:
 
         for lid, lst in self.p.lists.items():
             column(f"L_{lid}", lid, list(lst.values))
+        self._aliases(sl, col)
+        col += 2
         for i, county in enumerate(self.p.counties, start=1):
             towns = [t.township for t in self.p.townships if t.county == county]
             column(f"TW_{i}", county, towns)
         ts = self.p.townships
-        column("T_KEY", "key", [f"{t.county}|{t.township}" for t in ts])
         column("T_COUNTY", "county", [t.county for t in ts])
         column("T_TOWN", "township", [t.township for t in ts])
-        column("T_TIER", "tier", [t.tier for t in ts])
-        column("T_CODE", "towncode", [t.towncode for t in ts])
+        keys = tier_keys(self.p)
+        column("T_KEY", "key", [k for k, _ in keys])
+        column("T_TIER", "tier", [tier for _, tier in keys])
         rec = [
             (cls, typ, lv)
             for cls, by_type in self.p.params["recommended_levels"].items()
@@ -493,6 +551,22 @@ class _Builder:
         for k, name in enumerate(("R_CLASS", "R_TYPE", "R_LEVEL")):
             column(name, name.lower(), [r[k] for r in rec])
         return sl
+
+    def _aliases(self, sl: SheetLayout, col: int) -> None:
+        """Every accepted spelling (choice key) of every list value, one value after another;
+        A_<list>_<n> names the keys of the list's n-th value (what ``{is:…}`` matches)."""
+        sl.put(1, col, value="alias", style="header")
+        sl.put(1, col + 1, value="value", style="header")
+        row = 2
+        for lid, table in self.p.choice_tables.items():
+            for n, value in enumerate(table.values, start=1):
+                keys = table.keys_of(value)
+                for k in keys:
+                    sl.put(row, col, value=k, style="fixed")
+                    sl.put(row, col + 1, value=value, style="fixed")
+                    row += 1
+                area = a1.area(row - len(keys), col, row - 1, col, absolute=True)
+                self.names[f"A_{lid}_{n}"] = a1.qualified(LISTS_SHEET, area)
 
     def _meta(self, meta: list[tuple[str, str]]) -> SheetLayout:
         sl = SheetLayout("meta", META_SHEET, hidden=True)
@@ -550,6 +624,8 @@ class _Builder:
             choices = p.choices(f)
             if f.type == "enum" and not choices:
                 kind = "依面向列出之選項"
+            elif f.type == "multi":
+                kind = f"可複選：{'、'.join(choices)}"
             elif f.list == "counties":
                 kind = "縣市（22 縣市）"
             elif choices:
@@ -561,10 +637,10 @@ class _Builder:
                 sl.put(row, k, value=v, style="help")
             row += 1
         row += 1
-        header("檢核規則", ("規則代碼", "嚴重度", "名稱", "說明"))
+        header("檢核規則", ("名稱", "嚴重度", "說明", "規則代碼"))
         severity = {"error": "錯誤", "warning": "警告", "info": "資訊"}
         for rule in p.rules.values():
-            values = (rule.id, severity[rule.severity], rule.title, rule.description)
+            values = (rule.title, severity[rule.severity], rule.description, rule.id)
             for k, v in enumerate(values, start=1):
                 sl.put(row, k, value=v, style="help")
             row += 1
@@ -595,8 +671,43 @@ class _Builder:
             if rest not in self.names:
                 raise KeyError(f"unknown defined name {rest}")
             return rest
+        if rest and kind == "key":
+            return key_formula(self._ref(rest, job))
+        if rest and kind in ("is", "has"):
+            target, _, wanted = rest.partition("=")
+            values = self._values(wanted)
+            if target == "cells":
+                lid, ref = "yesno", str(job.ctx["cells"])
+            else:
+                lid, ref = self.p.fields[target.partition("@")[0]].list_id, self._ref(target, job)
+            table = self.p.choice_tables[lid]
+            if kind == "has":
+                parts = [f'ISNUMBER(SEARCH("{v}",{ref}))' for v in values]
+            else:
+                key = key_formula(ref)
+                parts = [
+                    f"ISNUMBER(MATCH({key},A_{lid}_{table.values.index(v) + 1},0))" for v in values
+                ]
+            return parts[0] if len(parts) == 1 else "(" + "+".join(parts) + ")"
+        if rest and kind == "value":
+            field = self.p.fields[rest.partition("@")[0]]
+            out = '""'
+            for v in reversed(self.p.choice_tables[field.list_id].values):
+                out = f'IF({self._token(f"is:{rest}={v}", job)},{_literal(v)},{out})'
+            return out
         if token in ("cells", "column"):
             return str(job.ctx[token])
+        return self._ref(token, job)
+
+    def _values(self, wanted: str) -> list[str]:
+        """``V`` or ``param:path`` (one value or a list of values)."""
+        if wanted.startswith("param:"):
+            value = self.p.param(wanted[len("param:") :])
+            return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        return [wanted]
+
+    def _ref(self, token: str, job: _Pending) -> str:
+        """A field's cell (``@row``, ``@col``, ``@N``) or whole range, qualified when needed."""
         fid, _, at = token.partition("@")
         ref = self.fields[fid]
         own = ref.sheet == job.sheet.title
@@ -616,7 +727,34 @@ class _Builder:
         return out(a1.area(ref.first_row, ref.first_col, ref.last_row, ref.last_col, absolute=True))
 
 
+def key_formula(ref: str) -> str:
+    """A cell (or range) read as a choice key, as ``clusterbook.choices.choice_key`` reads it."""
+    out = f"CLEAN({ref})"
+    for ch in KEY_REMOVED:
+        out = f'SUBSTITUTE({out},"{ch}","")'
+    return out
+
+
+def tier_keys(program: Program) -> list[tuple[str, int]]:
+    """(county key|township key, tier) for every spelling of every township the checker
+    accepts: the county's choice keys × the township's official and 附件三 spellings."""
+    counties = program.choice_tables["counties"]
+    out: dict[str, int] = {}
+    for t in program.townships:
+        towns = {choice_key(v) for name in (t.township, t.seed_spelling) for v in variants(name)}
+        for c in counties.keys_of(t.county):
+            for town in sorted(towns):
+                out.setdefault(f"{c}|{town}", t.tier)
+    return list(out.items())
+
+
+def _roc_date(date: dt.date) -> str:
+    return f"{date.year - 1911}年{date.month:02d}月{date.day:02d}日"
+
+
 def _literal(value: Any) -> str:
+    if isinstance(value, list):
+        return "{" + ",".join(_literal(v) for v in value) + "}"
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):

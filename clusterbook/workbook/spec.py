@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from clusterbook.choices import ChoiceTable, choice_key
 from clusterbook.workbook.programs import DEFAULT_PROGRAM, SPEC_FILES, SpecError, program_path
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 8× faster
@@ -35,10 +36,13 @@ INPUT_TYPES = frozenset(
         "email",
         "url",
         "enum",
+        "multi",
+        "number",
         "yesno",
         "township",
     }
 )
+CHOICE_TYPES = frozenset({"enum", "multi", "yesno"})
 COMPUTED_TYPES = frozenset({"formula", "label"})
 
 
@@ -63,6 +67,14 @@ class Field:
     item: str | None = None
     help_item: str | None = None
     county: str | None = None
+    max_choices: int | None = None
+    """multi: how many choices the form asks for at most (more is a warning)."""
+    decimals: int | None = None
+    """number: how many decimals are allowed."""
+    future: str | None = None
+    """date: a date after today is a finding of this severity instead of an error."""
+    key: bool = False
+    """Compared with other cells (duplicates, membership) by its choice key."""
     table: str | None = None
 
     @property
@@ -78,6 +90,13 @@ class Field:
     def full_label(self) -> str:
         return f"{self.group}／{self.label}" if self.group else self.label
 
+    @property
+    def list_id(self) -> str | None:
+        """The option list of a choice field (yes/no fields use ``yesno``)."""
+        if self.type == "yesno":
+            return "yesno"
+        return self.list if self.type in CHOICE_TYPES else None
+
 
 @dataclass(frozen=True)
 class Table:
@@ -88,8 +107,12 @@ class Table:
     rows: tuple[dict[str, Any], ...] = ()
     """For ``rows_from`` tables: one item per row (its attributes feed label cells and lists)."""
     prefill: tuple[dict[str, Any], ...] = ()
+    prefill_locked: tuple[str, ...] = ()
+    """Prefilled columns that stay locked; other prefilled cells are editable examples."""
     min_rows: int = 0
     fixed_rows: bool = False
+    label: str = ""
+    """How the table is named to applicants (messages never show the id)."""
 
     def column(self, field_id: str) -> Field:
         for col in self.columns:
@@ -109,6 +132,13 @@ class Matrix:
     value: Field
     header: str
     subtotal: str
+    note: Field | None = None
+    """A 說明 column beside each value column (the form's 勾選與說明)."""
+
+    @property
+    def stride(self) -> int:
+        """Columns per member: the value, and its 說明 when there is one."""
+        return 2 if self.note else 1
 
 
 @dataclass(frozen=True)
@@ -132,7 +162,7 @@ class Panel:
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # fields | table | matrix | panel | checkpoints
+    kind: str  # fields | table | matrix | panel | checkpoints | statement | note
     heading: str | None = None
     fields: tuple[Field, ...] = ()
     table: Table | None = None
@@ -157,6 +187,8 @@ class OptionList:
     label: str
     values: tuple[str, ...]
     codes: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +221,7 @@ class Program:
     title: str
     params: dict[str, Any]
     instructions: dict[str, Any]
+    statements: dict[str, str]
     text_guides: dict[str, str]
     sheets: tuple[Sheet, ...]
     lists: dict[str, OptionList]
@@ -208,6 +241,8 @@ class Program:
                     items += block.table.columns
                 if block.matrix:
                     items.append(block.matrix.value)
+                    if block.matrix.note:
+                        items.append(block.matrix.note)
                 for f in items:
                     out[f.id] = f
         return out
@@ -244,11 +279,19 @@ class Program:
         return value
 
     def choices(self, f: Field) -> tuple[str, ...]:
-        if f.type == "yesno":
-            return self.lists["yesno"].values
-        if f.type == "enum" and f.list and "{" not in f.list:
-            return self.lists[f.list].values
-        return ()
+        lid = f.list_id
+        return self.lists[lid].values if lid and "{" not in lid else ()
+
+    @functools.cached_property
+    def choice_tables(self) -> dict[str, ChoiceTable]:
+        """By list id, every accepted spelling of every value (see ``ChoiceTable``)."""
+        out = {}
+        for lid, lst in self.lists.items():
+            aliases = {v: tuple(a) for v, a in lst.aliases.items()}
+            for value, code in lst.codes.items():
+                aliases[value] = (*aliases.get(value, ()), code, f"{code}{value}")
+            out[lid] = ChoiceTable.build(lst.values, aliases, lst.note)
+        return out
 
 
 @functools.cache
@@ -264,7 +307,14 @@ def load_program(program: str | Path = DEFAULT_PROGRAM) -> Program:
     params = load("program.yaml")
     form = load("form.yaml")
     lists = {
-        key: OptionList(key, v["label"], tuple(v["values"]), dict(v.get("codes") or {}))
+        key: OptionList(
+            key,
+            v["label"],
+            tuple(v["values"]),
+            dict(v.get("codes") or {}),
+            {value: tuple(a) for value, a in (v.get("aliases") or {}).items()},
+            v.get("note"),
+        )
         for key, v in load("lists.yaml").items()
     }
     townships = tuple(
@@ -301,6 +351,7 @@ def load_program(program: str | Path = DEFAULT_PROGRAM) -> Program:
         title=params["title"],
         params=params,
         instructions=form["instructions"],
+        statements=dict(form.get("statements") or {}),
         text_guides=form["text_guides"],
         sheets=sheets,
         lists=lists,
@@ -363,6 +414,7 @@ class _SheetBuilder:
                     value=self.field(sheet, m["value"], table=m["id"]),
                     header=m["header"],
                     subtotal=m["subtotal"],
+                    note=self.field(sheet, m["note"], table=m["id"]) if m.get("note") else None,
                 ),
             )
         if "panel" in raw:
@@ -371,6 +423,10 @@ class _SheetBuilder:
             return Block("panel", heading, panel=Panel(p["id"], sheet, tuple(p["columns"]), rows))
         if "checkpoints" in raw:
             return Block("checkpoints", heading, text=raw["checkpoints"])
+        if "statement" in raw:
+            return Block("statement", heading, text=raw["statement"])
+        if "note" in raw:
+            return Block("note", heading, text=raw["note"])
         raise SpecError(f"sheet {sheet}: unknown block {sorted(raw)}")
 
     def table(self, sheet: str, raw: dict) -> Table:
@@ -399,8 +455,10 @@ class _SheetBuilder:
             capacity=capacity,
             rows=rows,
             prefill=tuple(raw.get("prefill", ())),
+            prefill_locked=tuple(raw.get("prefill_locked", ())),
             min_rows=int(raw.get("min_rows", 0)),
             fixed_rows=bool(rows),
+            label=raw.get("label", ""),
         )
 
 
@@ -413,13 +471,24 @@ def stage_levels(checklists: dict[str, tuple[dict[str, Any], ...]]) -> tuple[str
 def _check(prog: Program) -> None:
     """Fail early on a spec that references what does not exist."""
     for f in prog.fields.values():
-        if f.type == "enum" and f.list and "{" not in f.list and f.list not in prog.lists:
-            raise SpecError(f"field {f.id}: unknown list {f.list!r}")
+        lid = f.list_id
+        if lid and "{" not in lid and lid not in prog.lists:
+            raise SpecError(f"field {f.id}: unknown list {lid!r}")
         if f.type == "formula" and not f.formula:
             raise SpecError(f"field {f.id}: formula field without a formula")
     for row in prog.panel.rows:
         if row.rule not in prog.rules:
             raise SpecError(f"panel row {row.key}: unknown rule {row.rule!r}")
+    for lid, table in prog.choice_tables.items():
+        for value in table.values:
+            if table.keys.get(choice_key(value)) != value:
+                raise SpecError(f"list {lid}: the value {value!r} is read as another value")
+    for t in prog.tables.values():
+        if not t.fixed_rows and not t.label:
+            raise SpecError(f"table {t.id}: no label (applicants are told the table's name)")
+    for b in (b for s in prog.sheets for b in s.blocks if b.kind == "statement"):
+        if b.text not in prog.statements:
+            raise SpecError(f"unknown statement {b.text!r}")
     for severity in {r.severity for r in prog.rules.values()}:
         if severity not in ("error", "warning", "info"):
             raise SpecError(f"unknown severity {severity!r}")

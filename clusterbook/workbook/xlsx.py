@@ -74,6 +74,13 @@ STYLES = {
     "fixed": (None, _fill("F7F7F7"), Alignment(wrap_text=True, vertical="top"), _box),
     "help": (Font(size=9, color="595959"), None, Alignment(wrap_text=True, vertical="top"), None),
     "count": (Font(size=9, color="595959"), None, Alignment(vertical="top"), None),
+    "statement": (Font(size=10), _fill("F7F7F7"), Alignment(wrap_text=True, vertical="top"), _box),
+    "example": (  # the guide's 灰底字為舉例參考: an example, editable
+        Font(italic=True, color="595959"),
+        _fill("EDEDED"),
+        Alignment(wrap_text=True, vertical="top"),
+        _box,
+    ),
 }
 HIGHLIGHTS = (("✘", "FFC7CE", "9C0006"), ("✔", "C6EFCE", "006100"), ("加分", "C6EFCE", "006100"))
 

@@ -12,8 +12,8 @@ across tags), and numbers in references are bounded, so crafted XML cannot stall
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import html
 import io
 import posixpath
 import re
@@ -24,6 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clusterbook.importers.rawbook import RawBook, RawSheet
+from clusterbook.importers.xmltext import (
+    NS,
+    encoding,
+    inner,
+    plain_xml,
+    string_item,
+    string_table,
+    text,
+)
 from clusterbook.workbook import a1
 
 
@@ -55,47 +64,32 @@ class UnreadableError(Exception):
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 2**20
-_NS = rb"(?:\w{1,32}:)?"
-"""An optional namespace prefix (bounded, so a long word cannot make a match slow)."""
-
-
-def _element(tag: bytes) -> re.Pattern[bytes]:
-    """``<tag attrs>inner</tag>`` without crossing another ``<tag`` or ``</tag>``: linear time.
-
-    The inner part (possessive, so never re-scanned) stops at the next ``<tag`` or ``</tag>``:
-    an opening tag that is never closed fails there instead of scanning to the end of the part.
-    """
-    return re.compile(
-        rb"<" + _NS + tag + rb"(\s[^<>]*)?(?<!/)>" + _inner(tag) + rb"</" + _NS + tag + rb">"
-    )
-
-
-def _inner(tag: bytes) -> bytes:
-    return rb"((?:[^<]++|<(?!/?" + _NS + tag + rb"[\s/>]))*+)"
-
-
 _ANY_CELL = re.compile(
     # the usual shape in one match: r, optional s and t, an optional plain formula, a value
     rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?>'
     rb"(?:<f>([^<]*)</f>)?(?:<v>([^<]*)</v>|<v ?/>|<is><t>([^<]*)</t></is>)?</c>"
-    # anything else (attribute order, prefixes, rich text, shared formulas): the general path,
-    # in linear time (see _element)
-    rb"|<" + _NS + rb"c\s([^<>]*[^<>/])>" + _inner(rb"c") + rb"</" + _NS + rb"c>"
+    # anything else (attribute order, prefixes, rich text, shared formulas, no r): the general
+    # path, in linear time (see xmltext.element)
+    rb"|<" + NS + rb"c(\s[^<>]*+)?(?<!/)>" + inner(rb"c") + rb"</" + NS + rb"c>"
 )
-_SI = _element(rb"si")
-_ATTR_R = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_IN_ORDER = re.compile(
+    # a sheet whose cells lack r is read in order: rows (r optional) and empty cells count too;
+    # these tags capture nothing (the groups stay those of _ANY_CELL)
+    _ANY_CELL.pattern + rb"|<" + NS + rb"row(?:\s[^<>]*+)?/?>|<" + NS + rb"c(?:\s[^<>]*?)?/>"
+)
+_ROW_TAG = re.compile(rb"<" + NS + rb"row")
+_ATTR_R = re.compile(rb'(?<![\w:.-])r="([A-Z]{1,3})(\d{1,7})"')
+_HAS_R = re.compile(rb"(?<![\w:.-])r\s*=")
+_ROW_R = re.compile(rb'(?<![\w:.-])r="(\d{1,9})"')
 _ATTR_T = re.compile(rb'\bt="(\w{1,16})"')
-_VALUE = re.compile(rb"<" + _NS + rb"v>([^<]*)</" + _NS + rb"v>")
-_FORMULA = re.compile(rb"<" + _NS + rb"f(\s[^<>]*?)?(?:/>|>([^<]*)</" + _NS + rb"f>)")
+_VALUE = re.compile(rb"<" + NS + rb"v>([^<]*)</" + NS + rb"v>")
+_FORMULA = re.compile(rb"<" + NS + rb"f(\s[^<>]*?)?(?:/>|>([^<]*)</" + NS + rb"f>)")
 _SHARED = re.compile(rb'\bsi="(\d{1,9})"')
-_TEXT = re.compile(rb"<" + _NS + rb"t(?:\s[^<>]*)?>([^<]*)</" + _NS + rb"t>")
-_SI_EMPTY = re.compile(rb"<" + _NS + rb"si\s*/>")
-_MERGE = re.compile(rb"<" + _NS + rb'mergeCell\s+ref="([A-Z]{1,3}\d{1,7}(?::[A-Z]{1,3}\d{1,7})?)"')
-_SHEET = re.compile(rb"<" + _NS + rb"sheet\s([^<>]*)>")
+_MERGE = re.compile(rb"<" + NS + rb'mergeCell\s+ref="([A-Z]{1,3}\d{1,7}(?::[A-Z]{1,3}\d{1,7})?)"')
+_SHEET = re.compile(rb"<" + NS + rb"sheet\s([^<>]*)>")
+_WORKBOOK_PR = re.compile(rb"<" + NS + rb"workbookPr\s([^<>]*)>")
 _ATTR = re.compile(rb'(?<![\w:.-])([\w:.-]{1,64})\s*=\s*"([^"<]*)"')
-_REL = re.compile(rb"<" + _NS + rb"Relationship\s([^<>]*)>")
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_REL = re.compile(rb"<" + NS + rb"Relationship\s([^<>]*)>")
 _DTD = re.compile(
     # in UTF-8 and in UTF-16 (an XML parser reads either; openpyxl's does)
     b"|".join(
@@ -105,9 +99,12 @@ _DTD = re.compile(
     ),
     re.I,
 )
-_CELL_TOKENS = (b"<c", b":c")
-"""A cell, with or without a namespace prefix (``<col``, ``<cfRule`` … only over-count)."""
-_MERGE_TOKENS = (b"mergeCell",)
+_TOKENS = {
+    codec: (tuple(t.encode(codec) for t in ("<c", ":c")), ("mergeCell".encode(codec),))
+    for codec in ("utf-8", "utf-16-le", "utf-16-be")
+}
+"""Cells (with or without a namespace prefix: ``<col``, ``<cfRule`` … only over-count) and
+merged ranges, as a part in that encoding spells them."""
 _OVERLAP = 64
 """Bytes kept between chunks so that a tag split across two chunks is still seen (once)."""
 _XML_PARTS = (".xml", ".rels", ".vml")
@@ -169,7 +166,7 @@ def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBoo
         raise UnreadableError(f"檔案已損毀或不完整，無法以 .xlsx 開啟（{exc}）") from None
     infos = _index(entries, limits)
     book = _Package(zf, infos, limits)
-    titles, targets = book.workbook()
+    titles, targets, date1904 = book.workbook()
     book.scan({book.resolve(t) for t in targets.values()})
     return RawBook(
         source=source,
@@ -178,6 +175,7 @@ def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBoo
         titles=titles,
         loader=lambda title: book.sheet(title, targets[title]),
         notes=book.active_content(),
+        date1904=date1904,
     )
 
 
@@ -249,10 +247,20 @@ class _Package:
         return name if name in self.infos else self._names.get(name.lower(), name)
 
     def part(self, name: str) -> bytes:
-        """A part's bytes, read with a cap whatever its header declares."""
-        kept = self._inflated.pop(self.resolve(name), None)
-        if kept is not None:  # scanned already: size, checksum and DTD checked
-            return kept
+        """A part's XML in UTF-8 (see :func:`plain_xml`), read with a cap whatever its header
+        declares; the cap holds for the decoded XML too."""
+        data = self._inflated.pop(self.resolve(name), None)
+        if data is None:  # not scanned already (size, checksum and DTD checked)
+            data = self._read(name)
+        plain = plain_xml(data)
+        if plain is not data:
+            if len(plain) > self.limits.part_bytes:
+                raise UnreadableError("活頁簿內容解壓縮後超過上限（疑似壓縮炸彈），拒絕讀取")
+            if _has_dtd(plain):  # declared in an encoding the byte scan does not know
+                raise _dtd(name)
+        return plain
+
+    def _read(self, name: str) -> bytes:
         info = self.infos.get(self.resolve(name))
         if info is None:
             return b""
@@ -279,9 +287,14 @@ class _Package:
             count = name in sheets
             size, tail = 0, b""
             kept: list[bytes] | None = [] if count else None
+            cell_tokens, merge_tokens = _TOKENS["utf-8"]
             try:
                 with self.zf.open(info) as fh:
                     while chunk := fh.read(_CHUNK):
+                        if count and not size:
+                            cell_tokens, merge_tokens = _TOKENS.get(
+                                encoding(chunk), _TOKENS["utf-8"]
+                            )
                         size += len(chunk)
                         if kept is not None:
                             kept.append(chunk)
@@ -295,8 +308,8 @@ class _Package:
                         if xml and _has_dtd(window):
                             raise _dtd(name)
                         if count:  # tags wholly inside the tail were counted with the last chunk
-                            cells += _count(window, _CELL_TOKENS) - _count(tail, _CELL_TOKENS)
-                            merges += _count(window, _MERGE_TOKENS) - _count(tail, _MERGE_TOKENS)
+                            cells += _count(window, cell_tokens) - _count(tail, cell_tokens)
+                            merges += _count(window, merge_tokens) - _count(tail, merge_tokens)
                         tail = window[-_OVERLAP:]
             except _ZIP_ERRORS as exc:
                 raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}（{exc}）") from None
@@ -312,10 +325,11 @@ class _Package:
                     f"工作表的合併儲存格超過 {self.limits.max_merges:,} 個，請取消不必要的合併"
                 )
 
-    def workbook(self) -> tuple[list[str], dict[str, str]]:
+    def workbook(self) -> tuple[list[str], dict[str, str], bool]:
+        """Sheet titles in order, their parts, and whether dates count from 1904."""
         wb = self.part("xl/workbook.xml")
         rels = {
-            attrs.get(b"Id", b"").decode(errors="replace"): _text(attrs.get(b"Target", b""))
+            attrs.get(b"Id", b"").decode(errors="replace"): text(attrs.get(b"Target", b""))
             for attrs in (
                 _attrs(m.group(1)) for m in _REL.finditer(self.part("xl/_rels/workbook.xml.rels"))
             )
@@ -323,8 +337,8 @@ class _Package:
         titles, targets = [], {}
         for m in _SHEET.finditer(wb):
             attrs = _attrs(m.group(1))
-            name = _text(attrs.get(b"name", b""))
-            rid = next((_text(v) for k, v in attrs.items() if k.endswith(b":id")), "")
+            name = text(attrs.get(b"name", b""))
+            rid = next((text(v) for k, v in attrs.items() if k.endswith(b":id")), "")
             target = rels.get(rid, "")
             path = (
                 target.lstrip("/")
@@ -333,7 +347,12 @@ class _Package:
             )
             titles.append(name)
             targets[name] = path
-        return titles, targets
+        pr = _WORKBOOK_PR.search(wb)
+        date1904 = pr is not None and _attrs(pr.group(1)).get(b"date1904", b"").strip() in (
+            b"1",
+            b"true",
+        )
+        return titles, targets, date1904
 
     def active_content(self) -> list[str]:
         """Macros, embedded objects, external links and script links seen (never executed)."""
@@ -351,7 +370,7 @@ class _Package:
             if not n.lower().endswith(".rels"):
                 continue
             for m in _REL.finditer(self.part(n)):
-                target = _CONTROL.sub("", _text(_attrs(m.group(1)).get(b"Target", b""))).lower()
+                target = _CONTROL.sub("", text(_attrs(m.group(1)).get(b"Target", b""))).lower()
                 if target.startswith(_SCRIPT_SCHEMES):
                     notes.append("javascript: 超連結")
                     return notes
@@ -359,60 +378,76 @@ class _Package:
 
     def strings(self) -> list[str]:
         if self._strings is None:
-            data = self.part("xl/sharedStrings.xml")
-            data = _SI_EMPTY.sub(b"<si></si>", data)
-            self._strings = [
-                _text(b"".join(t.group(1) for t in _TEXT.finditer(m.group(2))))
-                for m in _SI.finditer(data)
-            ]
+            self._strings = string_table(self.part("xl/sharedStrings.xml"))
         return self._strings
 
     def sheet(self, title: str, path: str) -> RawSheet:
-        """Non-empty cells as (value, formula). The shapes openpyxl, Excel and LibreOffice write
-        most often match one regex in one step; anything else takes the general path."""
+        """Non-empty cells as (value, formula), and merged ranges."""
         data = self.part(path)
-        sheet = RawSheet(title)
-        cells = sheet.cells
+        cells = self._cells(data, in_order=False)
+        if cells is None:  # a cell without r: its position follows from the cells before it
+            cells = self._cells(data, in_order=True)
+        merged = [a1.parse_area(m.group(1).decode()) for m in _MERGE.finditer(data)]
+        return RawSheet(title, cells, merged)
+
+    def _cells(self, data: bytes, *, in_order: bool) -> dict | None:
+        """The shapes openpyxl, Excel and LibreOffice write most often match one regex in one
+        step; anything else takes the general path. Cells are placed by their r attribute;
+        None when one has none, unless ``in_order``: then a cell without r takes the next
+        column, and a row without r the next row (as openpyxl places them)."""
+        cells: dict[tuple[int, int], tuple[object, str | None]] = {}
         shared: dict[bytes, tuple[int, int, object]] = {}
         max_row = self.limits.max_row
         columns: dict[bytes, int] = {}
-        for m in _ANY_CELL.finditer(data):
-            letters, number, kind, ftext, vtext, itext, attrs, inner = m.groups()
+        line = col = 0  # where the previous row and cell were (in order)
+        for m in (_IN_ORDER if in_order else _ANY_CELL).finditer(data):
+            letters, number, kind, ftext, vtext, itext, attrs, content = m.groups()
             if letters is None:  # the general path
-                ref = _ATTR_R.search(attrs)
-                if ref is None:
+                if content is None:  # in order: a row, or an empty cell
+                    line, col = _advance(m.group(), line, col)
                     continue
-                letters, number = ref.group(1), ref.group(2)
-                t = _ATTR_T.search(attrs)
+                ref = _ATTR_R.search(attrs) if attrs else None
+                if ref is not None:
+                    letters, number = ref.groups()
+                elif attrs and _HAS_R.search(attrs):
+                    continue  # a reference that is not one
+                elif not in_order:
+                    return None
+                t = _ATTR_T.search(attrs) if attrs else None
                 kind = t.group(1) if t else None
-            row = int(number)
+            if letters is None:
+                row, col = line, col + 1
+            else:
+                row = int(number)
+                col = columns.get(letters) or columns.setdefault(
+                    letters, a1.col_number(letters.decode())
+                )
             if row > max_row:
                 continue
-            col = columns.get(letters) or columns.setdefault(
-                letters, a1.col_number(letters.decode())
-            )
             formula = None
-            if inner is not None:
-                fm = _FORMULA.search(inner)
+            if content is not None:
+                fm = _FORMULA.search(content)
                 if fm is not None:
                     formula = self._formula(fm, row, col, shared)
                 if kind == b"inlineStr":
-                    itext = b"".join(x.group(1) for x in _TEXT.finditer(inner))
+                    value = string_item(content)
                 else:
-                    vm = _VALUE.search(inner)
-                    vtext = None if vm is None else vm.group(1)
-            elif ftext:
-                formula = "=" + _text(ftext)
-            value = self._value(kind, vtext, itext)
+                    vm = _VALUE.search(content)
+                    value = self._value(kind, None if vm is None else vm.group(1))
+            else:
+                if ftext:
+                    formula = "=" + text(ftext)
+                value = (
+                    (None if itext is None else text(itext))
+                    if kind == b"inlineStr"
+                    else self._value(kind, vtext)
+                )
             if formula is None and (value is None or value == ""):
                 continue
             cells[(row, col)] = (value, formula)
-        sheet.merged = [a1.parse_area(m.group(1).decode()) for m in _MERGE.finditer(data)]
-        return sheet
+        return cells
 
-    def _value(self, kind: bytes | None, vtext: bytes | None, itext: bytes | None) -> object:
-        if kind == b"inlineStr":
-            return None if itext is None else _text(itext)
+    def _value(self, kind: bytes | None, vtext: bytes | None) -> object:
         if vtext is None:
             return None
         if kind == b"s":
@@ -420,18 +455,20 @@ class _Package:
             idx = _index_of(vtext)
             return strings[idx] if 0 <= idx < len(strings) else None
         if kind in (b"str", b"e"):
-            return _text(vtext)
+            return text(vtext)
         if kind == b"b":
             return vtext.strip() == b"1"
+        if kind == b"d":  # an ISO 8601 date (t="d"), rarely written
+            return _iso_date(vtext)
         return _number(vtext) if vtext else None
 
     @staticmethod
     def _formula(fm: re.Match, row: int, col: int, shared: dict) -> str | None:
         """The formula text; shared formulas (Excel) are translated from their master cell."""
-        fattrs, text = fm.group(1) or b"", fm.group(2)
+        fattrs, body = fm.group(1) or b"", fm.group(2)
         si = _SHARED.search(fattrs) if b"shared" in fattrs else None
-        if text:
-            formula = "=" + _text(text)
+        if body:
+            formula = "=" + text(body)
             if si is not None:
                 shared[si.group(1)] = (row, col, formula)
             return formula
@@ -448,6 +485,16 @@ class _Package:
                 shared.pop(si.group(1))
                 return None
         return None
+
+
+def _advance(tag: bytes, line: int, col: int) -> tuple[int, int]:
+    """Row and column after a row tag (its r or the next row; no column yet) or an empty cell
+    (its r or the next column)."""
+    if _ROW_TAG.match(tag):
+        r = _ROW_R.search(tag)
+        return (int(r.group(1)) if r else line + 1), 0
+    ref = _ATTR_R.search(tag)
+    return line, (a1.col_number(ref.group(1).decode()) if ref else col + 1)
 
 
 def _has_dtd(data: bytes) -> bool:
@@ -475,25 +522,19 @@ def _index_of(raw: bytes) -> int:
     return int(raw) if raw.isdigit() and len(raw) <= 9 else -1
 
 
-def _text(raw: bytes) -> str:
-    text = raw.decode("utf-8", errors="replace")
-    if "&" not in text and "_x" not in text:
-        return text
-    if "&" in text:
-        text = html.unescape(text)
-    if "_x" in text:
-        text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-        if _SURROGATE.search(text):
-            # _xD83C__xDF75_ is one character; a lone half (_xD800_) cannot be written as UTF-8
-            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    return text
-
-
 def _number(raw: bytes) -> int | float | str:
     try:
         x = float(raw)
     except ValueError:
-        return _text(raw)
+        return text(raw)
     if x.is_integer() and abs(x) < 2**53:
         return int(x)
     return x
+
+
+def _iso_date(raw: bytes) -> dt.datetime | str:
+    value = text(raw).strip()
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value

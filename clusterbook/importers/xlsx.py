@@ -1,8 +1,9 @@
 """Read an .xlsx file into a :class:`RawBook`, fast and defensively, with the standard library.
 
-Only what the checks need is parsed: the workbook's sheet list, the shared strings, and the
-sheets asked for (values and formula text of non-empty cells, merged ranges). Nothing is
-evaluated or executed. Files are refused before parsing when they are too large, compressed
+Only what the checks need is parsed: the workbook's sheet list and date system, the shared
+strings, and the sheets asked for (values and formula text of non-empty cells, merged ranges:
+see :mod:`worksheet`). Each XML part is read as an XML parser would read it (UTF-16 or a
+declared encoding, line ends, CDATA: see :mod:`xmltext`). Nothing is evaluated or executed. Files are refused before parsing when they are too large, compressed
 suspiciously well (zip bombs), encrypted, legacy .xls, carry a DTD (entity expansion, XXE) in any
 XML part, or hold more cells or merged ranges than a proposal ever needs: every part is
 inflated once, in bounded chunks, when the file is opened, so that a sheet parsed later cannot
@@ -12,7 +13,6 @@ across tags), and numbers in references are bounded, so crafted XML cannot stall
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import posixpath
@@ -24,16 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clusterbook.importers.rawbook import RawBook, RawSheet
+from clusterbook.importers.worksheet import parse_sheet
 from clusterbook.importers.xmltext import (
     NS,
     encoding,
-    inner,
     plain_xml,
-    string_item,
     string_table,
     text,
 )
-from clusterbook.workbook import a1
 
 
 @dataclass(frozen=True)
@@ -64,28 +62,6 @@ class UnreadableError(Exception):
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 2**20
-_ANY_CELL = re.compile(
-    # the usual shape in one match: r, optional s and t, an optional plain formula, a value
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?>'
-    rb"(?:<f>([^<]*)</f>)?(?:<v>([^<]*)</v>|<v ?/>|<is><t>([^<]*)</t></is>)?</c>"
-    # anything else (attribute order, prefixes, rich text, shared formulas, no r): the general
-    # path, in linear time (see xmltext.element)
-    rb"|<" + NS + rb"c(\s[^<>]*+)?(?<!/)>" + inner(rb"c") + rb"</" + NS + rb"c>"
-)
-_IN_ORDER = re.compile(
-    # a sheet whose cells lack r is read in order: rows (r optional) and empty cells count too;
-    # these tags capture nothing (the groups stay those of _ANY_CELL)
-    _ANY_CELL.pattern + rb"|<" + NS + rb"row(?:\s[^<>]*+)?/?>|<" + NS + rb"c(?:\s[^<>]*?)?/>"
-)
-_ROW_TAG = re.compile(rb"<" + NS + rb"row")
-_ATTR_R = re.compile(rb'(?<![\w:.-])r="([A-Z]{1,3})(\d{1,7})"')
-_HAS_R = re.compile(rb"(?<![\w:.-])r\s*=")
-_ROW_R = re.compile(rb'(?<![\w:.-])r="(\d{1,9})"')
-_ATTR_T = re.compile(rb'\bt="(\w{1,16})"')
-_VALUE = re.compile(rb"<" + NS + rb"v>([^<]*)</" + NS + rb"v>")
-_FORMULA = re.compile(rb"<" + NS + rb"f(\s[^<>]*?)?(?:/>|>([^<]*)</" + NS + rb"f>)")
-_SHARED = re.compile(rb'\bsi="(\d{1,9})"')
-_MERGE = re.compile(rb"<" + NS + rb'mergeCell\s+ref="([A-Z]{1,3}\d{1,7}(?::[A-Z]{1,3}\d{1,7})?)"')
 _SHEET = re.compile(rb"<" + NS + rb"sheet\s([^<>]*)>")
 _WORKBOOK_PR = re.compile(rb"<" + NS + rb"workbookPr\s([^<>]*)>")
 _ATTR = re.compile(rb'(?<![\w:.-])([\w:.-]{1,64})\s*=\s*"([^"<]*)"')
@@ -382,119 +358,7 @@ class _Package:
         return self._strings
 
     def sheet(self, title: str, path: str) -> RawSheet:
-        """Non-empty cells as (value, formula), and merged ranges."""
-        data = self.part(path)
-        cells = self._cells(data, in_order=False)
-        if cells is None:  # a cell without r: its position follows from the cells before it
-            cells = self._cells(data, in_order=True)
-        merged = [a1.parse_area(m.group(1).decode()) for m in _MERGE.finditer(data)]
-        return RawSheet(title, cells, merged)
-
-    def _cells(self, data: bytes, *, in_order: bool) -> dict | None:
-        """The shapes openpyxl, Excel and LibreOffice write most often match one regex in one
-        step; anything else takes the general path. Cells are placed by their r attribute;
-        None when one has none, unless ``in_order``: then a cell without r takes the next
-        column, and a row without r the next row (as openpyxl places them)."""
-        cells: dict[tuple[int, int], tuple[object, str | None]] = {}
-        shared: dict[bytes, tuple[int, int, object]] = {}
-        max_row = self.limits.max_row
-        columns: dict[bytes, int] = {}
-        line = col = 0  # where the previous row and cell were (in order)
-        for m in (_IN_ORDER if in_order else _ANY_CELL).finditer(data):
-            letters, number, kind, ftext, vtext, itext, attrs, content = m.groups()
-            if letters is None:  # the general path
-                if content is None:  # in order: a row, or an empty cell
-                    line, col = _advance(m.group(), line, col)
-                    continue
-                ref = _ATTR_R.search(attrs) if attrs else None
-                if ref is not None:
-                    letters, number = ref.groups()
-                elif attrs and _HAS_R.search(attrs):
-                    continue  # a reference that is not one
-                elif not in_order:
-                    return None
-                t = _ATTR_T.search(attrs) if attrs else None
-                kind = t.group(1) if t else None
-            if letters is None:
-                row, col = line, col + 1
-            else:
-                row = int(number)
-                col = columns.get(letters) or columns.setdefault(
-                    letters, a1.col_number(letters.decode())
-                )
-            if row > max_row:
-                continue
-            formula = None
-            if content is not None:
-                fm = _FORMULA.search(content)
-                if fm is not None:
-                    formula = self._formula(fm, row, col, shared)
-                if kind == b"inlineStr":
-                    value = string_item(content)
-                else:
-                    vm = _VALUE.search(content)
-                    value = self._value(kind, None if vm is None else vm.group(1))
-            else:
-                if ftext:
-                    formula = "=" + text(ftext)
-                value = (
-                    (None if itext is None else text(itext))
-                    if kind == b"inlineStr"
-                    else self._value(kind, vtext)
-                )
-            if formula is None and (value is None or value == ""):
-                continue
-            cells[(row, col)] = (value, formula)
-        return cells
-
-    def _value(self, kind: bytes | None, vtext: bytes | None) -> object:
-        if vtext is None:
-            return None
-        if kind == b"s":
-            strings = self.strings()
-            idx = _index_of(vtext)
-            return strings[idx] if 0 <= idx < len(strings) else None
-        if kind in (b"str", b"e"):
-            return text(vtext)
-        if kind == b"b":
-            return vtext.strip() == b"1"
-        if kind == b"d":  # an ISO 8601 date (t="d"), rarely written
-            return _iso_date(vtext)
-        return _number(vtext) if vtext else None
-
-    @staticmethod
-    def _formula(fm: re.Match, row: int, col: int, shared: dict) -> str | None:
-        """The formula text; shared formulas (Excel) are translated from their master cell."""
-        fattrs, body = fm.group(1) or b"", fm.group(2)
-        si = _SHARED.search(fattrs) if b"shared" in fattrs else None
-        if body:
-            formula = "=" + text(body)
-            if si is not None:
-                shared[si.group(1)] = (row, col, formula)
-            return formula
-        if si is not None and si.group(1) in shared:
-            from openpyxl.formula.translate import Translator
-
-            r0, c0, master = shared[si.group(1)]
-            try:
-                if isinstance(master, str):  # tokenise the master once, not once per cell
-                    master = Translator(master, origin=a1.cell(r0, c0))
-                    shared[si.group(1)] = (r0, c0, master)
-                return master.translate_formula(a1.cell(row, col))
-            except Exception:  # openpyxl's tokenizer on a formula Excel would not have written
-                shared.pop(si.group(1))
-                return None
-        return None
-
-
-def _advance(tag: bytes, line: int, col: int) -> tuple[int, int]:
-    """Row and column after a row tag (its r or the next row; no column yet) or an empty cell
-    (its r or the next column)."""
-    if _ROW_TAG.match(tag):
-        r = _ROW_R.search(tag)
-        return (int(r.group(1)) if r else line + 1), 0
-    ref = _ATTR_R.search(tag)
-    return line, (a1.col_number(ref.group(1).decode()) if ref else col + 1)
+        return parse_sheet(title, self.part(path), self.strings, self.limits.max_row)
 
 
 def _has_dtd(data: bytes) -> bool:
@@ -514,27 +378,3 @@ def _count(data: bytes, tokens: tuple[bytes, ...]) -> int:
 
 def _attrs(raw: bytes) -> dict[bytes, bytes]:
     return dict(_ATTR.findall(raw))
-
-
-def _index_of(raw: bytes) -> int:
-    """A shared-string index; -1 for anything that is not a small number."""
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else -1
-
-
-def _number(raw: bytes) -> int | float | str:
-    try:
-        x = float(raw)
-    except ValueError:
-        return text(raw)
-    if x.is_integer() and abs(x) < 2**53:
-        return int(x)
-    return x
-
-
-def _iso_date(raw: bytes) -> dt.datetime | str:
-    value = text(raw).strip()
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        return value

@@ -138,7 +138,7 @@ def openpyxl_view(data: bytes) -> View:
                 elif isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
                     value = to_excel(value, wb.epoch)
                 elif isinstance(value, str) and "_x" in value:
-                    value = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+                    value = _unescape(value)
                 if value is not None and value != "":
                     cells[(cell.row, cell.column)] = _same(value)
         merged = sorted((r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells)
@@ -146,6 +146,13 @@ def openpyxl_view(data: bytes) -> View:
     for ws in wb.chartsheets:  # titles only: they hold no cells
         view[ws.title] = ({}, [])
     return {title: view[title] for title in wb.sheetnames}
+
+
+def _unescape(value: str) -> str:
+    """``_xHHHH_`` decoded as Excel decodes it: a surrogate pair is one character, a lone half
+    is not a character."""
+    value = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _same(value: object) -> object:

@@ -17,7 +17,7 @@ from clusterbook.importers.clean import Cleaner
 from clusterbook.importers.xlsx import Limits, UnreadableError, read_xlsx_bytes
 from tests import hostile
 from tests.compare import MAIN, openpyxl_view, package, reader_view, shared_strings, worksheet
-from tests.helpers import TODAY
+from tests.helpers import TODAY, typed_dates
 
 # --- 1. phonetic runs ------------------------------------------------------------------------
 
@@ -139,36 +139,11 @@ def test_serials_convert_with_the_workbook_epoch(program):
     assert Cleaner(program).clean(date_field, 43532).value == dt.date(2019, 3, 8)
 
 
-def _proposal_with_typed_dates(epoch) -> bytes:
-    """A filled proposal whose date cells hold dates typed in Excel: serial numbers in the
-    workbook's date system (openpyxl writes datetimes so), saved in that system."""
-    from clusterbook.workbook.fill import filled_workbook
-    from clusterbook.workbook.layout import build_layout
-
-    data = hostile.clean_data("hualien-valley")
-    layout = build_layout("dc112")
-    dates = {
-        fid: value
-        for fid, value in data.fields.items()
-        if layout.program.fields[fid].type == "date" and value
-    }
-    assert dates, "the sample proposal has date fields"
-    wb = filled_workbook(data)
-    wb.epoch = epoch
-    for fid, value in dates.items():
-        ref = layout.fields[fid]
-        day = Cleaner(layout.program).clean(layout.program.fields[fid], value).value
-        wb[ref.sheet].cell(ref.first_row, ref.first_col).value = dt.datetime.combine(day, dt.time())
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def test_the_same_proposal_in_either_date_system_gives_the_same_findings():
+def test_the_same_proposal_in_either_date_system_gives_the_same_findings(program):
     from openpyxl.utils.datetime import WINDOWS_EPOCH
 
-    mac = _proposal_with_typed_dates(CALENDAR_MAC_1904)
-    windows = _proposal_with_typed_dates(WINDOWS_EPOCH)
+    data = hostile.clean_data("hualien-valley")
+    mac, windows = typed_dates(data, CALENDAR_MAC_1904), typed_dates(data, WINDOWS_EPOCH)
     mac_book, windows_book = (read_xlsx_bytes(d, "p.xlsx") for d in (mac, windows))
     assert mac_book.date1904 and not windows_book.date1904
     a = check_rawbook(mac_book, today=TODAY)
@@ -178,6 +153,16 @@ def test_the_same_proposal_in_either_date_system_gives_the_same_findings():
     ]
     assert a.proposal.fields == b.proposal.fields
     assert a.proposal.fields["proposal.date"] == dt.date(2023, 3, 1)
+    typed = [
+        Cleaner(program)
+        .clean(program.fields["members.approved_on"], m["members.approved_on"])
+        .value
+        for m in data.tables["members"]
+    ]
+    for report in (a, b):
+        assert report.proposal.tables["members"]["approved_on"].tolist() == typed
+    shown = next(f for f in a.findings if f.value == "112/03/01")
+    assert "由「2023/3/1」整理為「112/03/01」" in shown.message  # the date, not its serial
 
 
 # --- 3. cells and rows without r --------------------------------------------------------------
@@ -344,3 +329,22 @@ def test_cdata_sections_are_text():
         (1, 4): '=IF(A1<>"",1,2)',
         (1, 5): "]]>",
     }
+
+
+# --- shapes the heavy hostile files hold, small ------------------------------------------------
+
+
+def test_shared_formulas_and_empty_rows_read_as_openpyxl_reads_them():
+    rows = (
+        '<row r="1" spans="1:4"><c r="A1"><v>1</v></c><c r="B1"><f t="shared" ref="B1:B3" si="0">'
+        'A1*2+$A$1</f><v>3</v></c><c r="C1"><f t="array" ref="C1">SUM(A1:A3*2)</f>'
+        "<v>12</v></c></row>"
+        '<row r="2" ht="30" customHeight="1"/>'
+        '<row r="3"><c r="A3"><v>3</v></c><c r="B3"><f t="shared" si="0"/><v>7</v></c></row>'
+        + "".join(f'<row r="{r}" ht="30"/>' for r in range(4, 200))
+        + '<row r="200"><c r="D200" t="inlineStr"><is><t>遠</t></is></c></row>'
+    )
+    data = package({"S": worksheet(rows)})
+    view = reader_view(data)
+    assert view == openpyxl_view(data)
+    assert view["S"][0][(3, 2)] == "=A3*2+$A$1"

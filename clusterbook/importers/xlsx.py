@@ -231,7 +231,9 @@ class _Package:
         plain = plain_xml(data)
         if plain is not data:
             if len(plain) > self.limits.part_bytes:
-                raise UnreadableError("活頁簿內容解壓縮後超過上限（疑似壓縮炸彈），拒絕讀取")
+                raise UnreadableError(
+                    f"活頁簿內的 {name} 展開為文字後超過 {self.limits.part_bytes // 2**20} MB 上限"
+                )
             if _has_dtd(plain):  # declared in an encoding the byte scan does not know
                 raise _dtd(name)
         return plain

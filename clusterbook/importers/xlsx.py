@@ -2,13 +2,14 @@
 
 Only what the checks need is parsed: the workbook's sheet list and date system, the shared
 strings, and the sheets asked for (values and formula text of non-empty cells, merged ranges:
-see :mod:`worksheet`). Each XML part is read as an XML parser would read it (UTF-16 or a
-declared encoding, line ends, CDATA: see :mod:`xmltext`). Nothing is evaluated or executed. Files are refused before parsing when they are too large, compressed
-suspiciously well (zip bombs), encrypted, legacy .xls, carry a DTD (entity expansion, XXE) in any
-XML part, or hold more cells or merged ranges than a proposal ever needs: every part is
-inflated once, in bounded chunks, when the file is opened, so that a sheet parsed later cannot
-fail. The patterns that parse the XML run in linear time whatever the input (no backtracking
-across tags), and numbers in references are bounded, so crafted XML cannot stall the reader.
+see :mod:`worksheet`). Each XML part is read as an XML parser reads it (UTF-16 or a declared
+encoding, line ends, CDATA: see :mod:`xmltext`). Nothing is evaluated or executed. Files are
+refused before parsing when they are too large, compressed suspiciously well (zip bombs),
+encrypted, legacy .xls, carry a DTD (entity expansion, XXE) in any XML part, or hold more cells
+or merged ranges than a proposal ever needs: every part is inflated once, in bounded chunks,
+when the file is opened, so that a sheet parsed later cannot fail. The patterns that parse the
+XML run in linear time whatever the input (no backtracking across tags), and numbers in
+references are bounded, so crafted XML cannot stall the reader.
 """
 
 from __future__ import annotations
@@ -25,13 +26,7 @@ from pathlib import Path
 
 from clusterbook.importers.rawbook import RawBook, RawSheet
 from clusterbook.importers.worksheet import parse_sheet
-from clusterbook.importers.xmltext import (
-    NS,
-    encoding,
-    plain_xml,
-    string_table,
-    text,
-)
+from clusterbook.importers.xmltext import NS, encoding, plain_xml, string_table, text
 
 
 @dataclass(frozen=True)
@@ -216,7 +211,7 @@ class _Package:
         self._strings: list[str] | None = None
         self._names = {n.lower(): n for n in infos}
         self._inflated: dict[str, bytes] = {}
-        """Worksheets inflated by scan(), kept until parsed (the sizes are capped already)."""
+        """Worksheets inflated and decoded by scan(), kept until parsed (sizes capped already)."""
 
     def resolve(self, name: str) -> str:
         """The zip entry of a part name (part names are case-insensitive, as Excel reads them)."""
@@ -225,9 +220,12 @@ class _Package:
     def part(self, name: str) -> bytes:
         """A part's XML in UTF-8 (see :func:`plain_xml`), read with a cap whatever its header
         declares; the cap holds for the decoded XML too."""
-        data = self._inflated.pop(self.resolve(name), None)
-        if data is None:  # not scanned already (size, checksum and DTD checked)
-            data = self._read(name)
+        kept = self._inflated.pop(self.resolve(name), None)
+        if kept is not None:  # scanned and decoded already
+            return kept
+        return self._plain(name, self._read(name))
+
+    def _plain(self, name: str, data: bytes) -> bytes:
         plain = plain_xml(data)
         if plain is not data:
             if len(plain) > self.limits.part_bytes:
@@ -292,7 +290,8 @@ class _Package:
             except _ZIP_ERRORS as exc:
                 raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}（{exc}）") from None
             if kept is not None:
-                self._inflated[name] = b"".join(kept)  # parsed later without inflating again
+                # parsed later without inflating or decoding again
+                self._inflated[name] = self._plain(name, b"".join(kept))
             if cells > self.limits.max_cells:
                 raise UnreadableError(
                     f"工作表的儲存格超過 {self.limits.max_cells:,} 個（例如整欄填滿），"
@@ -326,11 +325,8 @@ class _Package:
             titles.append(name)
             targets[name] = path
         pr = _WORKBOOK_PR.search(wb)
-        date1904 = pr is not None and _attrs(pr.group(1)).get(b"date1904", b"").strip() in (
-            b"1",
-            b"true",
-        )
-        return titles, targets, date1904
+        flag = _attrs(pr.group(1)).get(b"date1904", b"") if pr else b""
+        return titles, targets, flag.strip() in (b"1", b"true")
 
     def active_content(self) -> list[str]:
         """Macros, embedded objects, external links and script links seen (never executed)."""

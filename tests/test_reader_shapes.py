@@ -272,16 +272,29 @@ def test_utf16_parts_are_decoded(codec):
     )
 
 
-def test_a_declared_8_bit_encoding_is_decoded():
-    rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>Café</t></is></c></row>'
+def _declared(encoding: str, codec: str, value: str) -> bytes:
+    rows = f'<row r="1"><c r="A1" t="inlineStr"><is><t>{value}</t></is></c></row>'
 
     def encode(name: str, xml: str) -> bytes:
         if name.endswith("sheet1.xml"):
-            return ('<?xml version="1.0" encoding="ISO-8859-1"?>' + xml).encode("latin-1")
+            return (f'<?xml version="1.0" encoding="{encoding}"?>' + xml).encode(codec)
         return xml.encode()
 
-    data = package({"S": worksheet(rows)}, encode=encode)
+    return package({"S": worksheet(rows)}, encode=encode)
+
+
+def test_a_declared_encoding_is_decoded():
+    data = _declared("ISO-8859-1", "latin-1", "Café")
     assert reader_view(data) == openpyxl_view(data) == {"S": ({(1, 1): "Café"}, [])}
+    # Big5, as old Traditional Chinese tools write (openpyxl needs lxml for it)
+    assert reader_view(_declared("Big5", "big5", "臺南市")) == {"S": ({(1, 1): "臺南市"}, [])}
+
+
+@pytest.mark.parametrize("declared", ["punycode", "utf-7", "base64", "UTF-16", "no-such-codec"])
+def test_other_declared_encodings_are_read_as_utf8(declared):
+    """Codecs no spreadsheet program writes (some decode in quadratic time): UTF-8."""
+    data = _declared(declared, "utf-8", "臺南市")
+    assert reader_view(data) == {"S": ({(1, 1): "臺南市"}, [])}
 
 
 def test_utf16_sheets_count_against_the_cell_limit():

@@ -225,8 +225,8 @@ class _Package:
             return kept
         return self._plain(name, self._read(name))
 
-    def _plain(self, name: str, data: bytes) -> bytes:
-        plain = plain_xml(data)
+    def _plain(self, name: str, data: bytes, markup: bool = True) -> bytes:
+        plain = plain_xml(data, markup=markup)
         if plain is not data:
             if len(plain) > self.limits.part_bytes:
                 raise UnreadableError(
@@ -261,7 +261,7 @@ class _Package:
         for name, info in self.infos.items():
             xml = name.lower().endswith(_XML_PARTS)
             count = name in sheets
-            size, tail = 0, b""
+            size, tail, markup = 0, b"", False
             kept: list[bytes] | None = [] if count else None
             cell_tokens, merge_tokens = _TOKENS["utf-8"]
             try:
@@ -281,8 +281,10 @@ class _Package:
                         if not (xml or count):
                             continue
                         window = tail + chunk
-                        if xml and _has_dtd(window):
-                            raise _dtd(name)
+                        if xml and _markup(window):
+                            markup = True
+                            if _DTD.search(window) is not None:
+                                raise _dtd(name)
                         if count:  # tags wholly inside the tail were counted with the last chunk
                             cells += _count(window, cell_tokens) - _count(tail, cell_tokens)
                             merges += _count(window, merge_tokens) - _count(tail, merge_tokens)
@@ -291,7 +293,7 @@ class _Package:
                 raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}（{exc}）") from None
             if kept is not None:
                 # parsed later without inflating or decoding again
-                self._inflated[name] = self._plain(name, b"".join(kept))
+                self._inflated[name] = self._plain(name, b"".join(kept), markup)
             if cells > self.limits.max_cells:
                 raise UnreadableError(
                     f"工作表的儲存格超過 {self.limits.max_cells:,} 個（例如整欄填滿），"
@@ -361,7 +363,12 @@ class _Package:
 
 def _has_dtd(data: bytes) -> bool:
     """A DTD declaration in UTF-8 or UTF-16 (a plain substring test first: the regex is slow)."""
-    return (b"<!" in data or b"<\x00!" in data) and _DTD.search(data) is not None
+    return _markup(data) and _DTD.search(data) is not None
+
+
+def _markup(data: bytes) -> bool:
+    """``<!`` in UTF-8 or UTF-16: a DTD, a CDATA section or a comment may follow."""
+    return b"<!" in data or b"<\x00!" in data
 
 
 def _dtd(name: str) -> UnreadableError:

@@ -76,14 +76,19 @@ def encoding(head: bytes) -> str:
     return codec if codec.startswith(_DECLARABLE) else "utf-8"
 
 
-def plain_xml(data: bytes) -> bytes:
-    """The part in UTF-8, line ends as LF, CDATA sections as escaped text, without comments."""
+def plain_xml(data: bytes, *, markup: bool = True) -> bytes:
+    """The part in UTF-8, line ends as LF, CDATA sections as escaped text, without comments.
+
+    ``markup=False``: the caller has seen no ``<!`` in the part's bytes (no CDATA section, no
+    comment), which spares a search through it.
+    """
     codec = encoding(data[:256])
     if codec != "utf-8":
         data = data.decode(codec, "replace").removeprefix("\ufeff").encode("utf-8")
+        markup = True
     if b"\r" in data:  # XML end-of-line handling: CR LF and a lone CR are read as LF
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if b"<!" in data:
+    if markup and b"<!" in data:
         data = _unwrap(data)
     return data
 

@@ -6,7 +6,8 @@ the value; merged ranges sorted. The documented representation differences are e
 
 - numbers compare as floats (the reader gives 7 for ``7.0``, openpyxl 7.0);
 - a date cell is a serial in openpyxl's view too (the reader never reads number formats;
-  openpyxl gives a ``datetime``), counted in the workbook's date system;
+  openpyxl gives a ``datetime``), counted in the workbook's date system; so is an ISO 8601
+  date cell (``t="d"``) in the reader's;
 - openpyxl leaves OOXML ``_xHHHH_`` escapes undecoded: its text is decoded here;
 - rows below ``Limits.max_row`` are not read;
 - openpyxl drops the values of cells that a merged range covers (but its first cell): the
@@ -23,7 +24,7 @@ import zipfile
 from collections.abc import Callable
 
 import openpyxl
-from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, to_excel
 from openpyxl.worksheet.formula import ArrayFormula
 
 from clusterbook.importers.xlsx import LIMITS, read_xlsx_bytes
@@ -108,6 +109,7 @@ def package(
 
 def reader_view(data: bytes) -> View:
     book = read_xlsx_bytes(data, "compared.xlsx")
+    epoch = CALENDAR_MAC_1904 if book.date1904 else WINDOWS_EPOCH
     view = {}
     for title in book.titles:
         sheet = book.sheet(title)
@@ -118,7 +120,11 @@ def reader_view(data: bytes) -> View:
             for c in range(c1, c2 + 1)
             if (r, c) != (r1, c1)
         }
-        cells = {rc: _same(f if f else v) for rc, (v, f) in sheet.cells.items() if rc not in hidden}
+        cells = {
+            rc: _same(f if f else to_excel(v, epoch) if isinstance(v, dt.datetime) else v)
+            for rc, (v, f) in sheet.cells.items()
+            if rc not in hidden
+        }
         view[title] = (cells, sorted(sheet.merged))
     return view
 

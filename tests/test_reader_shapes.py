@@ -15,6 +15,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from clusterbook.importers import check_rawbook
 from clusterbook.importers.clean import Cleaner
 from clusterbook.importers.xlsx import Limits, UnreadableError, read_xlsx_bytes
+from clusterbook.importers.xmltext import string_item
 from tests import hostile
 from tests.compare import MAIN, openpyxl_view, package, reader_view, shared_strings, worksheet
 from tests.helpers import TODAY, typed_dates
@@ -42,6 +43,8 @@ def test_phonetic_runs_are_not_text():
     data = package({"S": worksheet(rows)}, strings=shared_strings(*PHONETIC))
     view = reader_view(data)
     assert view == openpyxl_view(data)
+    hint_in_a_run = '<r><t>東</t><rPh sb="0" eb="1"><t>ひがし</t></rPh></r>'.encode()
+    assert string_item(hint_in_a_run) == "東"  # not where Excel writes hints, still a hint
     assert [view["S"][0][(i, 1)] for i in range(1, 6)] == [
         "批次号",
         "花蓮縣",
@@ -163,6 +166,19 @@ def test_the_same_proposal_in_either_date_system_gives_the_same_findings(program
         assert report.proposal.tables["members"]["approved_on"].tolist() == typed
     shown = next(f for f in a.findings if f.value == "112/03/01")
     assert "由「2023/3/1」整理為「112/03/01」" in shown.message  # the date, not its serial
+
+
+def test_iso_8601_date_cells_are_dates(program):
+    """``t="d"`` (ISO 8601, as some generators and Strict files write dates): a datetime."""
+    rows = '<row r="1"><c r="A1" t="d"><v>2023-03-09T00:00:00</v></c><c r="B1" t="d"><v>x</v></c></row>'
+    data = package({"S": worksheet(rows)})
+    cells = read_xlsx_bytes(data, "iso.xlsx").sheet("S").cells
+    assert cells[(1, 1)] == (dt.datetime(2023, 3, 9), None)
+    assert cells[(1, 2)] == ("x", None)
+    date_field = program.fields["proposal.date"]
+    assert Cleaner(program).clean(date_field, cells[(1, 1)][0]).value == dt.date(2023, 3, 9)
+    iso_only = package({"S": worksheet(rows.replace('<c r="B1" t="d"><v>x</v></c>', ""))})
+    assert reader_view(iso_only) == openpyxl_view(iso_only)
 
 
 # --- 3. cells and rows without r --------------------------------------------------------------

@@ -112,7 +112,7 @@ class Cleaner:
     def _as_seen(self, raw: Any) -> Any:
         """A date serial as the applicant sees it (2023/3/1), not as a number that also depends
         on the workbook's date system; any other value as it is."""
-        day = n.excel_date(raw, self.date1904) if type(raw) in (int, float) else None
+        day = n.excel_date(raw, date1904=self.date1904) if type(raw) in (int, float) else None
         return raw if day is None else f"{day.year}/{day.month}/{day.day}"
 
     def township(self, raw: Any) -> n.Cleaned:

@@ -331,7 +331,7 @@ def clean_date(raw: object, *, date1904: bool = False) -> Cleaned:
 def _date_from_number(raw: int | float, date1904: bool) -> Cleaned:
     if isinstance(raw, float) and not math.isfinite(raw):
         raise _fail("無法辨識的日期", raw)
-    day = excel_date(raw, date1904)
+    day = excel_date(raw, date1904=date1904)
     if day is not None:
         notes = ["Excel日期序號"] + (["忽略時間部分"] if raw != math.floor(raw) else [])
         return Cleaned(day, raw, tuple(notes))
@@ -342,7 +342,7 @@ def _date_from_number(raw: int | float, date1904: bool) -> Cleaned:
     return Cleaned(_date_from_text(str(int(raw)), notes, raw), raw, tuple(notes))
 
 
-def excel_date(raw: int | float, date1904: bool = False) -> date | None:
+def excel_date(raw: int | float, *, date1904: bool = False) -> date | None:
     """The day of an Excel date serial in 20000–80000 (1954–2119, or 1958–2123 counted from
     1904-01-01 with ``date1904``); None for any other number."""
     low, high = _EXCEL_SERIALS
@@ -394,7 +394,7 @@ def clean_year(raw: object, *, today: date | None = None, date1904: bool = False
     if isinstance(raw, date):
         return _roc_year(raw.year, raw, ["日期取民國年"], current, western=True)
     if _is_number(raw):  # NaN and infinities are outside the serials' range
-        day = excel_date(raw, date1904)
+        day = excel_date(raw, date1904=date1904)
         if day is not None:
             notes = ["Excel日期序號", "日期取民國年"]
             return _roc_year(day.year, raw, notes, current, western=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 from pathlib import Path
 
 from clusterbook.importers import check_rawbook, check_source
 from clusterbook.importers.rawbook import RawBook, RawSheet
 from clusterbook.samples import SCENARIOS, build
-from clusterbook.workbook.fill import FormData, cell_writes, filled_bytes
+from clusterbook.workbook.fill import FormData, cell_writes, filled_bytes, filled_workbook
 from clusterbook.workbook.layout import build_layout
 from clusterbook.workbook.spec import load_program
 
@@ -73,3 +74,34 @@ def check_file(path: Path):
 
 def rules(report, severity: str | None = None) -> list[str]:
     return [f.rule for f in report.findings if severity is None or f.severity == severity]
+
+
+def typed_dates(data: FormData, epoch: dt.datetime) -> bytes:
+    """The filled workbook with every date (single fields and table cells) typed as a date in
+    Excel: a serial number, not text, in the date system of ``epoch`` (openpyxl's
+    WINDOWS_EPOCH or CALENDAR_MAC_1904), which the workbook is saved in."""
+    from clusterbook.importers.clean import Cleaner
+
+    layout = build_layout("dc112")
+    program = layout.program
+    cleaner = Cleaner(program)
+    wb = filled_workbook(data)
+    wb.epoch = epoch
+    cells = [(fid, value, 0) for fid, value in data.fields.items()]
+    cells += [
+        (fid, value, i)
+        for rows in data.tables.values()
+        for i, row in enumerate(rows)
+        for fid, value in row.items()
+    ]
+    typed = 0
+    for fid, value, i in cells:
+        if program.fields[fid].type == "date" and value:
+            day = cleaner.clean(program.fields[fid], value).value
+            r, c = layout.fields[fid].cell_at(i)
+            wb[layout.fields[fid].sheet].cell(r, c).value = dt.datetime.combine(day, dt.time())
+            typed += 1
+    assert typed > 1, "the proposal has dates to type"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -455,6 +455,20 @@ def regex_bomb_unclosed_tags(tag: str) -> bytes:
     return edit_part(base(tag), part_of("群聚成員"), change)
 
 
+def regex_bomb_unclosed_markup(tag: str) -> bytes:
+    """Markup the reader unwraps or skips, 100,000 times each and never closed: reading hints
+    (``<rPh>``) in a string, cells without r (read in order), CDATA sections and comments."""
+
+    def change(xml: str) -> str:
+        hints = '<c r="ZZ4000" t="inlineStr"><is><t>讀</t>' + '<rPh sb="0">' * 100_000 + "</is></c>"
+        ordered = "<c><v>1</v></c>" + "<c><v>" * 100_000
+        markup = "<!-- -->" * 100_000 + "<![CDATA[" * 100_000 + "<!--" * 100_000
+        rows = f'<row r="4000">{hints}{ordered}</row>'
+        return xml.replace("</sheetData>", rows + "</sheetData>" + markup)
+
+    return edit_part(base(tag), part_of("群聚成員"), change)
+
+
 def regex_bomb_long_attributes(tag: str) -> bytes:
     """A 1 MB attribute name in workbook.xml and a 1 MB cell reference in a sheet."""
 
@@ -737,6 +751,58 @@ def lone_surrogate_escape(tag: str) -> bytes:
     )
 
 
+def cells_without_r_flood(tag: str) -> bytes:
+    """300 rows of 100 empty cells and one value, none with r: every one is placed in order."""
+
+    def change(xml: str) -> str:
+        row = "<row>" + "<c/>" * 100 + "<c><v>1</v></c></row>"
+        return xml.replace("</sheetData>", row * 300 + "</sheetData>")
+
+    return edit_part(base(tag), part_of("群聚成員"), change)
+
+
+def _in_utf16(xml: str) -> bytes:
+    """XML as some mobile Excel builds save it: UTF-16 with a byte-order mark and a declaration."""
+    xml = re.sub(r"^<\?xml[^>]*\?>\s*", "", xml)
+    return ('<?xml version="1.0" encoding="UTF-16" standalone="yes"?>\r\n' + xml).encode("utf-16")
+
+
+def utf16_parts(tag: str) -> bytes:
+    """Every XML part of a clean workbook in UTF-16: read as the same workbook."""
+    return rezip(
+        base(tag), lambda n, b: _in_utf16(b.decode()) if n.endswith((".xml", ".rels")) else b
+    )
+
+
+def utf16_cell_flood(tag: str) -> bytes:
+    """260,000 cells in a UTF-16 sheet: counted against the cell limit as in UTF-8."""
+    cols = [a1.col_letter(c) for c in range(60, 260)]
+
+    def change(name: str, body: bytes) -> bytes:
+        if name != part_of("群聚成員"):
+            return body
+        rows = "".join(
+            f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>{r}</v></c>' for c in cols) + "</row>"
+            for r in range(56, 1_356)
+        )
+        return _in_utf16(body.decode().replace("</sheetData>", rows + "</sheetData>"))
+
+    return rezip(base(tag), change)
+
+
+def cdata_expansion(tag: str) -> bytes:
+    """10 MB of ``&`` and ``<`` in a CDATA section: five times as long once written as text."""
+    import random
+
+    body = "".join(random.Random(0).choices("&<", k=10 * MB))
+    cell = f'<c r="ZZ4000" t="inlineStr"><is><t><![CDATA[{body}]]></t></is></c>'
+    return edit_part(
+        base(tag),
+        part_of("群聚成員"),
+        lambda x: x.replace("</sheetData>", f'<row r="4000">{cell}</row></sheetData>'),
+    )
+
+
 def rows_in_extra_sheet(tag: str) -> bytes:
     """300,000 rows in a sheet the applicant added (the checks never read it, Excel does)."""
     sheet = (
@@ -970,6 +1036,9 @@ CASES: tuple[Case, ...] = (
     Case("dtd_in_content_types", dtd_in_content_types, 2, (U,), ("DTD", "Content_Types")),
     Case("regex_bomb_unclosed_tags", regex_bomb_unclosed_tags, 0),
     Case("regex_bomb_long_attributes", regex_bomb_long_attributes, 0),
+    Case("regex_bomb_unclosed_markup", regex_bomb_unclosed_markup, 0),
+    Case("utf16_parts", utf16_parts, 0),
+    Case("cells_without_r_flood", cells_without_r_flood, 0),
     # active content
     Case("xlsm_macro", xlsm_macro, 0, (A,), ("巨集",), suffix=".xlsm"),
     Case("external_link", external_link, 0, (A,), ("外部連結",)),
@@ -992,6 +1061,8 @@ CASES: tuple[Case, ...] = (
     Case("million_empty_rows", million_empty_rows, 0),
     Case("cell_flood", cell_flood, 2, (U,), ("儲存格",)),
     Case("shared_formula_flood", shared_formula_flood, 0),
+    Case("utf16_cell_flood", utf16_cell_flood, 2, (U,), ("儲存格",)),
+    Case("cdata_expansion", cdata_expansion, 2, (U,), ("展開", "40 MB")),
     # cell contents
     Case("long_text", long_text, 0, ("TEXT-LENGTH",), ("字",)),
     Case("lone_surrogate_escape", lone_surrogate_escape, 0),

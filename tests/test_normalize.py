@@ -27,6 +27,7 @@ from clusterbook.importers.normalize import (
     clean_ubn,
     clean_year,
     clean_yesno,
+    excel_date,
 )
 
 TODAY = date(2024, 6, 1)  # ROC 113, so clean_year accepts 1..114
@@ -954,3 +955,26 @@ def test_huge_int_inputs() -> None:
 
 def test_excel_serial_epoch() -> None:
     assert clean_date(45000).value == date(1899, 12, 30) + timedelta(days=45000)
+
+
+@pytest.mark.parametrize(
+    ("serial", "date1904", "day"),
+    [
+        (44994, False, date(2023, 3, 9)),
+        (43532, True, date(2023, 3, 9)),  # the same day in the 1904 date system
+        (43532, False, date(2019, 3, 8)),
+        (43532.99, True, date(2023, 3, 9)),
+    ],
+)
+def test_serials_count_from_the_workbook_epoch(serial: float, date1904: bool, day: date) -> None:
+    assert excel_date(serial, date1904=date1904) == day
+    assert clean_date(serial, date1904=date1904).value == day
+    roc = day.year - 1911
+    assert clean_year(serial, today=TODAY, date1904=date1904) == Cleaned(
+        roc, serial, ("Excel日期序號", "日期取民國年")
+    )
+
+
+@pytest.mark.parametrize("raw", [19_999, 80_001, 109, 2020, float("nan"), 10**30])
+def test_other_numbers_are_not_serials(raw: object) -> None:
+    assert excel_date(raw) is None and excel_date(raw, date1904=True) is None

@@ -15,14 +15,17 @@ DATE_NOTE = "日期寫法統一為民國年/月/日"
 
 
 class Cleaner:
-    """Turns raw cell values into typed values: ``clean(field, raw) -> Cleaned``.
+    """Turns raw cell values into typed values: ``clean(field, raw) -> Cleaned``; ``original``
+    is the raw value, a date serial shown as the date it stands for.
 
-    Values that are already canonical take a fast path (no work, no notes).
+    Values that are already canonical take a fast path (no work, no notes). Date serials
+    count from 1904-01-01 with ``date1904`` (the workbook's date system), else from 1899-12-30.
     """
 
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, *, date1904: bool = False) -> None:
         self.program = program
         self.tables = program.choice_tables
+        self.date1904 = date1904
         self.towns = {t.township for t in program.townships}
         self.town_alias = {
             "".join(t.seed_spelling.split()): t.township
@@ -80,20 +83,27 @@ class Cleaner:
             return n.clean_ubn(raw)
         if t == "date":
             # the form's own format is 民國 112/03/07: only other spellings are recorded
-            c = n.clean_date(raw)
+            c = n.clean_date(raw, date1904=self.date1904)
             notes = tuple(x for x in c.notes if x != ROC_NOTE)
             if c.value is not None and str(raw).strip() != shown(c.value):
                 notes = (*notes, DATE_NOTE)
-            return n.Cleaned(c.value, raw, notes)
+            return n.Cleaned(c.value, self._as_seen(raw), notes)
         if t == "year":
             if type(raw) is int and 0 < raw <= self.year_roc:
                 return n.Cleaned(raw, raw)
-            return n.clean_year(raw)
+            c = n.clean_year(raw, date1904=self.date1904)
+            return n.Cleaned(c.value, self._as_seen(raw), c.notes)
         if t == "phone":
             return n.clean_phone(raw)
         if t == "email":
             return n.clean_email(raw)
         raise ValueError(f"not an input type: {t}")
+
+    def _as_seen(self, raw: Any) -> Any:
+        """A date serial as the applicant sees it (2023/3/1), not as a number that also depends
+        on the workbook's date system; any other value as it is."""
+        day = n.excel_date(raw, date1904=self.date1904) if type(raw) in (int, float) else None
+        return raw if day is None else f"{day.year}/{day.month}/{day.day}"
 
     def township(self, raw: Any) -> n.Cleaned:
         """A township name: 台→臺, 郷→鄉, spaces removed, the guide's misspellings corrected."""

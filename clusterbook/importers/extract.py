@@ -63,7 +63,7 @@ class _Reader:
         self.program = program
         self.out = out
         self.today = today
-        self.cleaner = Cleaner(program)
+        self.cleaner = Cleaner(program, date1904=raw.date1904)
         self._merged_seen: set[tuple[str, tuple[int, int, int, int]]] = set()
 
     def _sheet(self, title: str) -> RawSheet:
@@ -137,7 +137,7 @@ class _Reader:
                 index,
                 where=where,
                 value=shown(value),
-                original=raw,
+                original=cleaned.original,
                 notes="、".join(dict.fromkeys(cleaned.notes)),
             )
         return self._in_range(f, value, index, where)

@@ -34,6 +34,7 @@ __all__ = [
     "clean_text",
     "clean_ubn",
     "clean_year",
+    "excel_date",
 ]
 
 
@@ -95,6 +96,7 @@ _LOOSE_SPACE = re.compile(r"(?<![0-9]) | (?![0-9])")  # a space not between two 
 _MAX_DIGITS = 400
 
 _EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_EPOCH_1904 = date(1904, 1, 1)
 _EXCEL_SERIALS = (20_000, 80_000)
 _ROC_OFFSET = 1911
 _DATE_SEP = re.compile(r"([0-9]{1,4})[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})")
@@ -290,8 +292,11 @@ def clean_percent(raw: object) -> Cleaned:
 # --- dates ------------------------------------------------------------------------------------
 
 
-def clean_date(raw: object) -> Cleaned:
+def clean_date(raw: object, *, date1904: bool = False) -> Cleaned:
     """A ``date`` from a date, an Excel serial (20000–80000), or ROC / Western text.
+
+    Serials count days from 1899-12-30, or from 1904-01-01 with ``date1904`` (the workbook's
+    date system).
 
     Text: 112/3/7, 112.03.07, 112-3-7, 1120307, (中華)民國112年3月7日, 2023/3/7, 20230307,
     2023年3月7日, optionally followed by a time (ignored). Years below 1000 are ROC years.
@@ -305,26 +310,34 @@ def clean_date(raw: object) -> Cleaned:
     if isinstance(raw, date):
         return Cleaned(raw, raw)
     if _is_number(raw):
-        return _date_from_number(raw)
+        return _date_from_number(raw, date1904)
     text, notes = _start(raw)
     if text is None:
         return Cleaned(None, raw, tuple(notes))
     return Cleaned(_date_from_text(text, notes, raw), raw, tuple(notes))
 
 
-def _date_from_number(raw: int | float) -> Cleaned:
+def _date_from_number(raw: int | float, date1904: bool) -> Cleaned:
     if isinstance(raw, float) and not math.isfinite(raw):
         raise _fail("無法辨識的日期", raw)
-    low, high = _EXCEL_SERIALS
-    if low <= raw <= high:
-        days = math.floor(raw)
-        notes = ["Excel日期序號"] + (["忽略時間部分"] if raw != days else [])
-        return Cleaned(_EXCEL_EPOCH + timedelta(days=days), raw, tuple(notes))
+    day = excel_date(raw, date1904=date1904)
+    if day is not None:
+        notes = ["Excel日期序號"] + (["忽略時間部分"] if raw != math.floor(raw) else [])
+        return Cleaned(day, raw, tuple(notes))
     # 1120307 or 20230307 typed into a number cell
     if raw != int(raw) or not 1_000_000 <= raw < 100_000_000:
         raise _fail("無法辨識的日期", raw)
     notes = []
     return Cleaned(_date_from_text(str(int(raw)), notes, raw), raw, tuple(notes))
+
+
+def excel_date(raw: int | float, *, date1904: bool = False) -> date | None:
+    """The day of an Excel date serial in 20000–80000 (1954–2119, or 1958–2123 counted from
+    1904-01-01 with ``date1904``); None for any other number."""
+    low, high = _EXCEL_SERIALS
+    if not low <= raw <= high:
+        return None
+    return (_EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH) + timedelta(days=math.floor(raw))
 
 
 def _date_from_text(text: str, notes: list[str], raw: object) -> date:
@@ -361,13 +374,19 @@ def _date_from_text(text: str, notes: list[str], raw: object) -> date:
         raise _fail("無法辨識的日期", raw) from None
 
 
-def clean_year(raw: object, *, today: date | None = None) -> Cleaned:
-    """An ROC year (int) in 1..(this ROC year + 1): 109, "民國109年", "109年度", 2020, a date."""
+def clean_year(raw: object, *, today: date | None = None, date1904: bool = False) -> Cleaned:
+    """An ROC year (int) in 1..(this ROC year + 1): 109, "民國109年", "109年度", 2020, a date,
+    an Excel date serial (20000–80000, counted from 1904-01-01 with ``date1904``)."""
     current = (today or date.today()).year - _ROC_OFFSET
     if isinstance(raw, bool):
         raise _fail("無法辨識的年度", raw)
     if isinstance(raw, date):
         return _roc_year(raw.year, raw, ["日期取民國年"], current, western=True)
+    if _is_number(raw):  # NaN and infinities are outside the serials' range
+        day = excel_date(raw, date1904=date1904)
+        if day is not None:
+            notes = ["Excel日期序號", "日期取民國年"]
+            return _roc_year(day.year, raw, notes, current, western=True)
     if isinstance(raw, float):
         if not raw.is_integer():
             raise _fail("無法辨識的年度", raw)

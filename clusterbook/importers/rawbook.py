@@ -45,6 +45,9 @@ class RawBook:
     """Parses a sheet on first use (files read only the sheets the field map needs)."""
     notes: list[str] = field(default_factory=list)
     """Active content seen while reading (macros, external links, script links), never executed."""
+    date1904: bool = False
+    """Date serials count days from 1904-01-01 (``workbookPr date1904``: Numbers, older Mac
+    Excel), not from 1899-12-30 (every other program, Google Sheets included)."""
 
     def __post_init__(self) -> None:
         if not self.titles:

@@ -1,19 +1,20 @@
 """Read an .xlsx file into a :class:`RawBook`, fast and defensively, with the standard library.
 
-Only what the checks need is parsed: the workbook's sheet list, the shared strings, and the
-sheets asked for (values and formula text of non-empty cells, merged ranges). Nothing is
-evaluated or executed. Files are refused before parsing when they are too large, compressed
-suspiciously well (zip bombs), encrypted, legacy .xls, carry a DTD (entity expansion, XXE) in any
-XML part, or hold more cells or merged ranges than a proposal ever needs: every part is
-inflated once, in bounded chunks, when the file is opened, so that a sheet parsed later cannot
-fail. The patterns that parse the XML run in linear time whatever the input (no backtracking
-across tags), and numbers in references are bounded, so crafted XML cannot stall the reader.
+Only what the checks need is parsed: the workbook's sheet list and date system, the shared
+strings, and the sheets asked for (values and formula text of non-empty cells, merged ranges:
+see :mod:`worksheet`). Each XML part is read as an XML parser reads it (UTF-16 or a declared
+encoding, line ends, CDATA: see :mod:`xmltext`). Nothing is evaluated or executed. Files are
+refused before parsing when they are too large, compressed suspiciously well (zip bombs),
+encrypted, legacy .xls, carry a DTD (entity expansion, XXE) in any XML part, or hold more cells
+or merged ranges than a proposal ever needs: every part is inflated once, in bounded chunks,
+when the file is opened, so that a sheet parsed later cannot fail. The patterns that parse the
+XML run in linear time whatever the input (no backtracking across tags), and numbers in
+references are bounded, so crafted XML cannot stall the reader.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import posixpath
 import re
@@ -24,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clusterbook.importers.rawbook import RawBook, RawSheet
-from clusterbook.workbook import a1
+from clusterbook.importers.worksheet import parse_sheet
+from clusterbook.importers.xmltext import NS, encoding, plain_xml, string_table, text
 
 
 @dataclass(frozen=True)
@@ -55,47 +57,10 @@ class UnreadableError(Exception):
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 2**20
-_NS = rb"(?:\w{1,32}:)?"
-"""An optional namespace prefix (bounded, so a long word cannot make a match slow)."""
-
-
-def _element(tag: bytes) -> re.Pattern[bytes]:
-    """``<tag attrs>inner</tag>`` without crossing another ``<tag`` or ``</tag>``: linear time.
-
-    The inner part (possessive, so never re-scanned) stops at the next ``<tag`` or ``</tag>``:
-    an opening tag that is never closed fails there instead of scanning to the end of the part.
-    """
-    return re.compile(
-        rb"<" + _NS + tag + rb"(\s[^<>]*)?(?<!/)>" + _inner(tag) + rb"</" + _NS + tag + rb">"
-    )
-
-
-def _inner(tag: bytes) -> bytes:
-    return rb"((?:[^<]++|<(?!/?" + _NS + tag + rb"[\s/>]))*+)"
-
-
-_ANY_CELL = re.compile(
-    # the usual shape in one match: r, optional s and t, an optional plain formula, a value
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?>'
-    rb"(?:<f>([^<]*)</f>)?(?:<v>([^<]*)</v>|<v ?/>|<is><t>([^<]*)</t></is>)?</c>"
-    # anything else (attribute order, prefixes, rich text, shared formulas): the general path,
-    # in linear time (see _element)
-    rb"|<" + _NS + rb"c\s([^<>]*[^<>/])>" + _inner(rb"c") + rb"</" + _NS + rb"c>"
-)
-_SI = _element(rb"si")
-_ATTR_R = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
-_ATTR_T = re.compile(rb'\bt="(\w{1,16})"')
-_VALUE = re.compile(rb"<" + _NS + rb"v>([^<]*)</" + _NS + rb"v>")
-_FORMULA = re.compile(rb"<" + _NS + rb"f(\s[^<>]*?)?(?:/>|>([^<]*)</" + _NS + rb"f>)")
-_SHARED = re.compile(rb'\bsi="(\d{1,9})"')
-_TEXT = re.compile(rb"<" + _NS + rb"t(?:\s[^<>]*)?>([^<]*)</" + _NS + rb"t>")
-_SI_EMPTY = re.compile(rb"<" + _NS + rb"si\s*/>")
-_MERGE = re.compile(rb"<" + _NS + rb'mergeCell\s+ref="([A-Z]{1,3}\d{1,7}(?::[A-Z]{1,3}\d{1,7})?)"')
-_SHEET = re.compile(rb"<" + _NS + rb"sheet\s([^<>]*)>")
+_SHEET = re.compile(rb"<" + NS + rb"sheet\s([^<>]*)>")
+_WORKBOOK_PR = re.compile(rb"<" + NS + rb"workbookPr\s([^<>]*)>")
 _ATTR = re.compile(rb'(?<![\w:.-])([\w:.-]{1,64})\s*=\s*"([^"<]*)"')
-_REL = re.compile(rb"<" + _NS + rb"Relationship\s([^<>]*)>")
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_REL = re.compile(rb"<" + NS + rb"Relationship\s([^<>]*)>")
 _DTD = re.compile(
     # in UTF-8 and in UTF-16 (an XML parser reads either; openpyxl's does)
     b"|".join(
@@ -105,9 +70,12 @@ _DTD = re.compile(
     ),
     re.I,
 )
-_CELL_TOKENS = (b"<c", b":c")
-"""A cell, with or without a namespace prefix (``<col``, ``<cfRule`` … only over-count)."""
-_MERGE_TOKENS = (b"mergeCell",)
+_TOKENS = {
+    codec: (tuple(t.encode(codec) for t in ("<c", ":c")), ("mergeCell".encode(codec),))
+    for codec in ("utf-8", "utf-16-le", "utf-16-be")
+}
+"""Cells (with or without a namespace prefix: ``<col``, ``<cfRule`` … only over-count) and
+merged ranges, as a part in that encoding spells them."""
 _OVERLAP = 64
 """Bytes kept between chunks so that a tag split across two chunks is still seen (once)."""
 _XML_PARTS = (".xml", ".rels", ".vml")
@@ -169,7 +137,7 @@ def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBoo
         raise UnreadableError(f"檔案已損毀或不完整，無法以 .xlsx 開啟（{exc}）") from None
     infos = _index(entries, limits)
     book = _Package(zf, infos, limits)
-    titles, targets = book.workbook()
+    titles, targets, date1904 = book.workbook()
     book.scan({book.resolve(t) for t in targets.values()})
     return RawBook(
         source=source,
@@ -178,6 +146,7 @@ def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBoo
         titles=titles,
         loader=lambda title: book.sheet(title, targets[title]),
         notes=book.active_content(),
+        date1904=date1904,
     )
 
 
@@ -242,17 +211,32 @@ class _Package:
         self._strings: list[str] | None = None
         self._names = {n.lower(): n for n in infos}
         self._inflated: dict[str, bytes] = {}
-        """Worksheets inflated by scan(), kept until parsed (the sizes are capped already)."""
+        """Worksheets inflated and decoded by scan(), kept until parsed (sizes capped already)."""
 
     def resolve(self, name: str) -> str:
         """The zip entry of a part name (part names are case-insensitive, as Excel reads them)."""
         return name if name in self.infos else self._names.get(name.lower(), name)
 
     def part(self, name: str) -> bytes:
-        """A part's bytes, read with a cap whatever its header declares."""
+        """A part's XML in UTF-8 (see :func:`plain_xml`), read with a cap whatever its header
+        declares; the cap holds for the decoded XML too."""
         kept = self._inflated.pop(self.resolve(name), None)
-        if kept is not None:  # scanned already: size, checksum and DTD checked
+        if kept is not None:  # scanned and decoded already
             return kept
+        return self._plain(name, self._read(name))
+
+    def _plain(self, name: str, data: bytes, markup: bool = True) -> bytes:
+        plain = plain_xml(data, markup=markup)
+        if plain is not data:
+            if len(plain) > self.limits.part_bytes:
+                raise UnreadableError(
+                    f"活頁簿內的 {name} 展開為文字後超過 {self.limits.part_bytes // 2**20} MB 上限"
+                )
+            if _has_dtd(plain):  # declared in an encoding the byte scan does not know
+                raise _dtd(name)
+        return plain
+
+    def _read(self, name: str) -> bytes:
         info = self.infos.get(self.resolve(name))
         if info is None:
             return b""
@@ -277,11 +261,16 @@ class _Package:
         for name, info in self.infos.items():
             xml = name.lower().endswith(_XML_PARTS)
             count = name in sheets
-            size, tail = 0, b""
+            size, tail, markup = 0, b"", False
             kept: list[bytes] | None = [] if count else None
+            cell_tokens, merge_tokens = _TOKENS["utf-8"]
             try:
                 with self.zf.open(info) as fh:
                     while chunk := fh.read(_CHUNK):
+                        if count and not size:
+                            cell_tokens, merge_tokens = _TOKENS.get(
+                                encoding(chunk), _TOKENS["utf-8"]
+                            )
                         size += len(chunk)
                         if kept is not None:
                             kept.append(chunk)
@@ -292,16 +281,19 @@ class _Package:
                         if not (xml or count):
                             continue
                         window = tail + chunk
-                        if xml and _has_dtd(window):
-                            raise _dtd(name)
+                        if xml and _markup(window):
+                            markup = True
+                            if _DTD.search(window) is not None:
+                                raise _dtd(name)
                         if count:  # tags wholly inside the tail were counted with the last chunk
-                            cells += _count(window, _CELL_TOKENS) - _count(tail, _CELL_TOKENS)
-                            merges += _count(window, _MERGE_TOKENS) - _count(tail, _MERGE_TOKENS)
+                            cells += _count(window, cell_tokens) - _count(tail, cell_tokens)
+                            merges += _count(window, merge_tokens) - _count(tail, merge_tokens)
                         tail = window[-_OVERLAP:]
             except _ZIP_ERRORS as exc:
                 raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}（{exc}）") from None
             if kept is not None:
-                self._inflated[name] = b"".join(kept)  # parsed later without inflating again
+                # parsed later without inflating or decoding again
+                self._inflated[name] = self._plain(name, b"".join(kept), markup)
             if cells > self.limits.max_cells:
                 raise UnreadableError(
                     f"工作表的儲存格超過 {self.limits.max_cells:,} 個（例如整欄填滿），"
@@ -312,10 +304,11 @@ class _Package:
                     f"工作表的合併儲存格超過 {self.limits.max_merges:,} 個，請取消不必要的合併"
                 )
 
-    def workbook(self) -> tuple[list[str], dict[str, str]]:
+    def workbook(self) -> tuple[list[str], dict[str, str], bool]:
+        """Sheet titles in order, their parts, and whether dates count from 1904."""
         wb = self.part("xl/workbook.xml")
         rels = {
-            attrs.get(b"Id", b"").decode(errors="replace"): _text(attrs.get(b"Target", b""))
+            attrs.get(b"Id", b"").decode(errors="replace"): text(attrs.get(b"Target", b""))
             for attrs in (
                 _attrs(m.group(1)) for m in _REL.finditer(self.part("xl/_rels/workbook.xml.rels"))
             )
@@ -323,8 +316,8 @@ class _Package:
         titles, targets = [], {}
         for m in _SHEET.finditer(wb):
             attrs = _attrs(m.group(1))
-            name = _text(attrs.get(b"name", b""))
-            rid = next((_text(v) for k, v in attrs.items() if k.endswith(b":id")), "")
+            name = text(attrs.get(b"name", b""))
+            rid = next((text(v) for k, v in attrs.items() if k.endswith(b":id")), "")
             target = rels.get(rid, "")
             path = (
                 target.lstrip("/")
@@ -333,7 +326,9 @@ class _Package:
             )
             titles.append(name)
             targets[name] = path
-        return titles, targets
+        pr = _WORKBOOK_PR.search(wb)
+        flag = _attrs(pr.group(1)).get(b"date1904", b"") if pr else b""
+        return titles, targets, flag.strip() in (b"1", b"true")
 
     def active_content(self) -> list[str]:
         """Macros, embedded objects, external links and script links seen (never executed)."""
@@ -351,7 +346,7 @@ class _Package:
             if not n.lower().endswith(".rels"):
                 continue
             for m in _REL.finditer(self.part(n)):
-                target = _CONTROL.sub("", _text(_attrs(m.group(1)).get(b"Target", b""))).lower()
+                target = _CONTROL.sub("", text(_attrs(m.group(1)).get(b"Target", b""))).lower()
                 if target.startswith(_SCRIPT_SCHEMES):
                     notes.append("javascript: 超連結")
                     return notes
@@ -359,100 +354,21 @@ class _Package:
 
     def strings(self) -> list[str]:
         if self._strings is None:
-            data = self.part("xl/sharedStrings.xml")
-            data = _SI_EMPTY.sub(b"<si></si>", data)
-            self._strings = [
-                _text(b"".join(t.group(1) for t in _TEXT.finditer(m.group(2))))
-                for m in _SI.finditer(data)
-            ]
+            self._strings = string_table(self.part("xl/sharedStrings.xml"))
         return self._strings
 
     def sheet(self, title: str, path: str) -> RawSheet:
-        """Non-empty cells as (value, formula). The shapes openpyxl, Excel and LibreOffice write
-        most often match one regex in one step; anything else takes the general path."""
-        data = self.part(path)
-        sheet = RawSheet(title)
-        cells = sheet.cells
-        shared: dict[bytes, tuple[int, int, object]] = {}
-        max_row = self.limits.max_row
-        columns: dict[bytes, int] = {}
-        for m in _ANY_CELL.finditer(data):
-            letters, number, kind, ftext, vtext, itext, attrs, inner = m.groups()
-            if letters is None:  # the general path
-                ref = _ATTR_R.search(attrs)
-                if ref is None:
-                    continue
-                letters, number = ref.group(1), ref.group(2)
-                t = _ATTR_T.search(attrs)
-                kind = t.group(1) if t else None
-            row = int(number)
-            if row > max_row:
-                continue
-            col = columns.get(letters) or columns.setdefault(
-                letters, a1.col_number(letters.decode())
-            )
-            formula = None
-            if inner is not None:
-                fm = _FORMULA.search(inner)
-                if fm is not None:
-                    formula = self._formula(fm, row, col, shared)
-                if kind == b"inlineStr":
-                    itext = b"".join(x.group(1) for x in _TEXT.finditer(inner))
-                else:
-                    vm = _VALUE.search(inner)
-                    vtext = None if vm is None else vm.group(1)
-            elif ftext:
-                formula = "=" + _text(ftext)
-            value = self._value(kind, vtext, itext)
-            if formula is None and (value is None or value == ""):
-                continue
-            cells[(row, col)] = (value, formula)
-        sheet.merged = [a1.parse_area(m.group(1).decode()) for m in _MERGE.finditer(data)]
-        return sheet
-
-    def _value(self, kind: bytes | None, vtext: bytes | None, itext: bytes | None) -> object:
-        if kind == b"inlineStr":
-            return None if itext is None else _text(itext)
-        if vtext is None:
-            return None
-        if kind == b"s":
-            strings = self.strings()
-            idx = _index_of(vtext)
-            return strings[idx] if 0 <= idx < len(strings) else None
-        if kind in (b"str", b"e"):
-            return _text(vtext)
-        if kind == b"b":
-            return vtext.strip() == b"1"
-        return _number(vtext) if vtext else None
-
-    @staticmethod
-    def _formula(fm: re.Match, row: int, col: int, shared: dict) -> str | None:
-        """The formula text; shared formulas (Excel) are translated from their master cell."""
-        fattrs, text = fm.group(1) or b"", fm.group(2)
-        si = _SHARED.search(fattrs) if b"shared" in fattrs else None
-        if text:
-            formula = "=" + _text(text)
-            if si is not None:
-                shared[si.group(1)] = (row, col, formula)
-            return formula
-        if si is not None and si.group(1) in shared:
-            from openpyxl.formula.translate import Translator
-
-            r0, c0, master = shared[si.group(1)]
-            try:
-                if isinstance(master, str):  # tokenise the master once, not once per cell
-                    master = Translator(master, origin=a1.cell(r0, c0))
-                    shared[si.group(1)] = (r0, c0, master)
-                return master.translate_formula(a1.cell(row, col))
-            except Exception:  # openpyxl's tokenizer on a formula Excel would not have written
-                shared.pop(si.group(1))
-                return None
-        return None
+        return parse_sheet(title, self.part(path), self.strings, self.limits.max_row)
 
 
 def _has_dtd(data: bytes) -> bool:
     """A DTD declaration in UTF-8 or UTF-16 (a plain substring test first: the regex is slow)."""
-    return (b"<!" in data or b"<\x00!" in data) and _DTD.search(data) is not None
+    return _markup(data) and _DTD.search(data) is not None
+
+
+def _markup(data: bytes) -> bool:
+    """``<!`` in UTF-8 or UTF-16: a DTD, a CDATA section or a comment may follow."""
+    return b"<!" in data or b"<\x00!" in data
 
 
 def _dtd(name: str) -> UnreadableError:
@@ -467,33 +383,3 @@ def _count(data: bytes, tokens: tuple[bytes, ...]) -> int:
 
 def _attrs(raw: bytes) -> dict[bytes, bytes]:
     return dict(_ATTR.findall(raw))
-
-
-def _index_of(raw: bytes) -> int:
-    """A shared-string index; -1 for anything that is not a small number."""
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else -1
-
-
-def _text(raw: bytes) -> str:
-    text = raw.decode("utf-8", errors="replace")
-    if "&" not in text and "_x" not in text:
-        return text
-    if "&" in text:
-        text = html.unescape(text)
-    if "_x" in text:
-        text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-        if _SURROGATE.search(text):
-            # _xD83C__xDF75_ is one character; a lone half (_xD800_) cannot be written as UTF-8
-            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    return text
-
-
-def _number(raw: bytes) -> int | float | str:
-    try:
-        x = float(raw)
-    except ValueError:
-        return _text(raw)
-    if x.is_integer() and abs(x) < 2**53:
-        return int(x)
-    return x

@@ -485,7 +485,7 @@ def pivot(
     ] = "table",
     register: RegisterOpt = Path("clusterbook.sqlite"),
 ) -> None:
-    """在終端機快速樞紐分析目前版本的總表，例如各縣市成員的分群家數、各型態的經費合計。"""
+    """在終端機快速樞紐分析總表，例如各縣市成員的分群家數、各型態的經費合計。"""
     from clusterbook.register import load
     from clusterbook.register.pivot import make_pivot
 

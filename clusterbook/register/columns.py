@@ -200,7 +200,9 @@ class RegisterSpec:
             or ("count" if facet else "text")
         )
         group = f.group if f is not None and "label" not in entry else None
-        choices = self.program.choices(f) if f is not None else ()
+        choices = tuple(entry.get("choices") or ()) or (
+            self.program.choices(f) if f is not None else ()
+        )
         if not choices and kind == "severity":
             from clusterbook.findings import SEVERITY_LABELS
 

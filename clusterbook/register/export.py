@@ -43,6 +43,17 @@ def _cell_text(text: str) -> str:
     return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)[:MAX_TEXT]
 
 
+def put(ws, row: int, column: int, value: Any):
+    """Write a value; text is always literal (= + - @ … never become a formula)."""
+    if isinstance(value, str):
+        value = _cell_text(value)
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith(_RISKY):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 # ------------------------------------------------------------------------------ redaction
 def personal_columns(program: str = DEFAULT_PROGRAM) -> dict[str, set[str]]:
     """By register table, the columns holding personal data: fields marked ``personal``, and
@@ -183,7 +194,7 @@ def _write_table(
     header = Alignment(wrap_text=True, vertical="center")
     fill = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
     for j, col in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=j, value=col.label)
+        cell = put(ws, 1, j, col.label)
         cell.font, cell.alignment, cell.fill = Font(bold=True), header, fill
     lines, sizes = 1, []
     for j, col in enumerate(columns, start=1):
@@ -192,14 +203,8 @@ def _write_table(
         for i, value in enumerate(values, start=2):
             if value is None:
                 continue
-            if isinstance(value, str):
-                value = _cell_text(value)
-            cell = ws.cell(row=i, column=j, value=value)
-            if isinstance(value, str):
-                if value.startswith(_RISKY):
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
-            elif fmt:
+            cell = put(ws, i, j, value)
+            if fmt and not isinstance(value, str):
                 cell.number_format = fmt
         size = _width(col, values[:SAMPLE], spec)
         sizes.append(size)

@@ -85,7 +85,8 @@ def figure(value, kind: str) -> str:
     return f"{int(value):,}"
 
 
-def _kind(values: Column | None, aggfunc: str) -> str:
+def figure_kind(values: Column | None, aggfunc: str) -> str:
+    """The display type of a count, sum or mean of a column (count, money, share, decimal)."""
     if values is None or aggfunc == "count":
         return "count"
     if aggfunc == "sum":
@@ -188,7 +189,7 @@ def make_pivot(
     result.columns = [str(k) for k in result.columns]
     result.index.name = r.id
     out = result.reset_index()
-    return Pivot(out, info, r, c, v, aggfunc, _kind(v, aggfunc), spec)
+    return Pivot(out, info, r, c, v, aggfunc, figure_kind(v, aggfunc), spec)
 
 
 def pivot(

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from clusterbook.register.columns import PAGE_PT, Column, RegisterSpec, TableInfo, points, width
-from clusterbook.register.pivot import key_order
+from clusterbook.register.export import put
+from clusterbook.register.pivot import AGGFUNCS, figure_kind, key_order
+from clusterbook.workbook.programs import SpecError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,6 +29,7 @@ ROW_PT = 16.0  # every row of the sheet, so charts and page breaks land the same
 CHART_CM = (17.0, 8.5)  # the smallest chart; wider with many categories (up to CHART_MAX_CM)
 CHART_MAX_CM = 26.0
 CHART_ROWS = math.ceil(CHART_CM[1] / 2.54 * 72 / ROW_PT)
+LITERAL_MAX = 250  # Excel refuses text constants over 255 characters in a formula
 FORMULA_FORMATS = {"count": "#,##0", "money": "#,##0", "share": "0.0%", "decimal": "#,##0.0"}
 
 
@@ -85,6 +88,7 @@ def write_summary(
 ) -> None:
     """Fill the 摘要 sheet from register.yaml's blocks over the Tables just written."""
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     conf = spec.summary
     ws.cell(row=1, column=1, value=conf["title"]).font = Font(bold=True, size=14, color="1F3864")
@@ -96,8 +100,6 @@ def write_summary(
         row += b.height
     widths = _widths(blocks)
     for j, w in enumerate(widths, start=1):
-        from openpyxl.utils import get_column_letter
-
         ws.column_dimensions[get_column_letter(j)].width = w
     for r in range(1, row + 1):
         ws.row_dimensions[r].height = ROW_PT
@@ -130,13 +132,9 @@ def _block(raw: dict, written: dict, spec: RegisterSpec) -> Block | None:
         title = raw.get("title") or info.sheet
         y_title = raw.get("chart", {}).get("y_title") or series[-1].head
         return Block(title, info, rows, keys, series, False, raw.get("chart") or {}, y_title)
-    how = {"count": "count", "sum": "sum", "mean": "mean"}[raw.get("aggfunc", "count")]
+    how = _how(raw)
     values = by_id[raw["values"]] if raw.get("values") else None
-    kind = (
-        "count"
-        if how == "count"
-        else ("share" if how == "mean" and values.kind in ("share", "yesno") else values.kind)
-    )
+    kind = figure_kind(values, how)
     measure = info.count if values is None else values.label
     series = []
     across = by_id.get(raw.get("columns") or "")
@@ -161,31 +159,34 @@ def _block(raw: dict, written: dict, spec: RegisterSpec) -> Block | None:
 def _measure(
     raw: dict, info: TableInfo, by_id: dict[str, Column], frame, spec: RegisterSpec
 ) -> Series:
-    how = raw.get("aggfunc", "count")
+    how = _how(raw)
     values = by_id[raw["values"]] if raw.get("values") else None
     where = [(by_id[c], spec.value(by_id[c], v)) for c, v in (raw.get("where") or {}).items()]
     if values is not None:
         head = values.label
-        kind = (
-            "share"
-            if how == "mean" and values.kind in ("share", "yesno")
-            else (values.kind if how != "count" else "count")
-        )
-    elif where and len(where) == 1 and where[0][0].kind == "yesno":
-        head, kind = where[0][0].label, "count"
+    elif len(where) == 1 and where[0][0].kind == "yesno":
+        head = where[0][0].label
     elif where:
-        head, kind = "、".join(str(v) for _, v in where), "count"
+        head = "、".join(str(v) for _, v in where)
     else:
-        head, kind = info.count, "count"
-    head = raw.get("label") or head
-    has_data = all(_matches(frame, c, v, spec).any() for c, v in where) if where else True
-    return Series(head, how, kind, values, where, has_data)
+        head = info.count
+    has_data = all(_matches(frame, c, v, spec).any() for c, v in where)
+    return Series(raw.get("label") or head, how, figure_kind(values, how), values, where, has_data)
+
+
+def _how(raw: dict) -> str:
+    how = raw.get("aggfunc", "count")
+    if how not in AGGFUNCS or (how != "count" and not raw.get("values")):
+        raise SpecError(
+            f"register.yaml summary: aggfunc {how!r} needs count, or sum/mean with values"
+        )
+    return how
 
 
 def _keys(col: Column, frame, spec: RegisterSpec, which: str) -> list[Any]:
     """The keys of a column as cells hold them: the form's list (all) or the values present,
     in list order, then numbers, then text; a blank key last when there are blanks."""
-    present = list(dict.fromkeys(spec.value(col, v) for v in frame[col.id]))
+    present = list(dict.fromkeys(spec.value(col, v) for v in frame[col.id].unique()))
     listed = [spec.value(col, c) for c in col.choices] if which == "all" else []
     keys = list(dict.fromkeys([*listed, *(k for k in present if k is not None)]))
     order = key_order(spec, col)
@@ -210,9 +211,7 @@ def criterion(value: Any) -> str:
     if isinstance(value, dt.date):
         return f"DATE({value.year},{value.month},{value.day})"
     text = str(value).replace("~", "~~").replace("*", "~*").replace("?", "~?")
-    if text[:1] in ("=", "<", ">"):
-        text = "=" + text
-    return '"' + text.replace('"', '""') + '"'
+    return _literal("=" + text if text[:1] in ("=", "<", ">") else text)
 
 
 def _ref(info: TableInfo, col: Column) -> str:
@@ -220,6 +219,11 @@ def _ref(info: TableInfo, col: Column) -> str:
 
 
 def _aggregate(info: TableInfo, s: Series, where: list[tuple[Column, Any]]) -> str:
+    """COUNTIFS, SUMIFS or AVERAGEIFS of the Table where every (column, key) holds; a blank key
+    is matched with SUMPRODUCT instead (LibreOffice's COUNTIFS misses blank cells at the ends
+    of a criteria range)."""
+    if any(v is None for _, v in where):
+        return _products(info, s, where)
     conds = ",".join(f"{_ref(info, c)},{criterion(v)}" for c, v in where)
     if s.how == "count":
         return f"COUNTIFS({conds})"  # a count always has a key to match
@@ -228,6 +232,29 @@ def _aggregate(info: TableInfo, s: Series, where: list[tuple[Column, Any]]) -> s
         return f"SUMIFS({target},{conds})" if conds else f"SUM({target})"
     inner = f"AVERAGEIFS({target},{conds})" if conds else f"AVERAGE({target})"
     return f'IFERROR({inner},"—")'
+
+
+def _products(info: TableInfo, s: Series, where: list[tuple[Column, Any]]) -> str:
+    """The same figure with SUMPRODUCT over exact comparisons (= is exact: no wildcards)."""
+    mask = "*".join(f"({_ref(info, c)}={_literal(v)})" for c, v in where)
+    if s.how == "count":
+        return f"SUMPRODUCT({mask}*1)"
+    target = _ref(info, s.values)
+    total = f"SUMPRODUCT({mask}*1,{target})"
+    if s.how == "sum":
+        return total
+    return f'IFERROR({total}/SUMPRODUCT({mask}*ISNUMBER({target})),"—")'
+
+
+def _literal(value: Any) -> str:
+    """A constant equal to the cell value: "" for a blank, numbers as they are, text quoted."""
+    if value is None:
+        return '""'
+    if isinstance(value, int | float | dt.date):
+        return criterion(value)
+    text = str(value)
+    parts = [text[i : i + LITERAL_MAX] for i in range(0, len(text), LITERAL_MAX)] or [""]
+    return "&".join('"' + part.replace('"', '""') + '"' for part in parts)
 
 
 def _write_block(ws, b: Block, spec: RegisterSpec) -> None:
@@ -244,7 +271,7 @@ def _write_block(ws, b: Block, spec: RegisterSpec) -> None:
         [spec.total_label] if b.total_column else []
     )
     for j, text in enumerate(heads, start=1):
-        cell = ws.cell(row=head, column=j, value=text)
+        cell = put(ws, head, j, text)
         cell.font, cell.fill, cell.border = Font(bold=True), head_fill, box
         cell.alignment = Alignment(
             horizontal="left" if j == 1 else "center", vertical="center", shrink_to_fit=True
@@ -253,7 +280,7 @@ def _write_block(ws, b: Block, spec: RegisterSpec) -> None:
     total_row = last + 1
     for i, key in enumerate(b.keys):
         r = first + i
-        label = ws.cell(row=r, column=1, value=spec.text(b.rows, key))
+        label = put(ws, r, 1, spec.text(b.rows, key))
         label.border, label.alignment = box, Alignment(horizontal="left")
         for j, s in enumerate(b.series, start=2):
             cell = ws.cell(

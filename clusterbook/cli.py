@@ -441,7 +441,7 @@ def export(
         bool,
         typer.Option(
             "--redact",
-            help="遮蔽個人資料（姓名、電話、E-Mail，及可據以識別的負責人性別、年齡、屬性），來源只留檔名。",
+            help="遮蔽個人資料：姓名、電話、E-Mail， 及可識別個人的負責人性別、年齡、屬性； 來源檔案只留檔名。",
         ),
     ] = False,
 ) -> None:
@@ -462,12 +462,12 @@ def pivot(
     table: Annotated[
         str,
         typer.Option(
-            "--table", "-t", help="資料表：工作表名稱或代號，例如 成員、經費、提案、members。"
+            "--table", "-t", help="資料表的工作表名稱或代號，例如 成員、經費、提案 或 members。"
         ),
     ],
     rows: Annotated[
         str,
-        typer.Option("--rows", help="列的欄位：中文欄名、簡稱或代號，例如 縣市、型態、county。"),
+        typer.Option("--rows", help="列的欄位：中文欄名、簡稱或代號， 例如 縣市、型態、county。"),
     ],
     columns: Annotated[str | None, typer.Option("--columns", help="欄的欄位，例如 分群。")] = None,
     values: Annotated[
@@ -480,7 +480,7 @@ def pivot(
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="table、csv（UTF-8 含 BOM、中文欄名）或 json（欄位代號）。"
+            "--format", "-f", help="table、csv（UTF-8 含 BOM、中文欄名） 或 json（欄位代號）。"
         ),
     ] = "table",
     register: RegisterOpt = Path("clusterbook.sqlite"),

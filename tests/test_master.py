@@ -437,12 +437,7 @@ def test_summary_formulas_give_the_register_figures(recalculated):
     titles = [b.get("title") for b in register_spec().summary["blocks"]]
     for name, frames, source, recalc in recalculated:
         formulas = openpyxl.load_workbook(source)["摘要"]
-        figures = [
-            c
-            for row in formulas.iter_rows()
-            for c in row
-            if c.data_type == "f"
-        ]
+        figures = [c for row in formulas.iter_rows() for c in row if c.data_type == "f"]
         assert len(figures) > 50 and all(re.search(r"[A-Z]+\(", c.value) for c in figures)
         sheet = openpyxl.load_workbook(recalc, data_only=True)["摘要"]
         for title, got, expected in zip(

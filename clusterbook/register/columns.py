@@ -99,8 +99,8 @@ class RegisterSpec:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise SpecError(f"找不到總表規格 {path}：{exc}") from None
-        self.raw = raw
         self.formats: dict[str, str] = raw["formats"]
+        self.type_labels: dict[str, str] = raw.get("type_labels") or {}
         self.yes, self.no = raw["yes_no"]
         self.blank_label: str = raw["blank"]
         self.total_label: str = raw["total"]
@@ -137,6 +137,9 @@ class RegisterSpec:
                     raise SpecError(f"register.yaml {table}.{col}: 未知的顯示類型 {entry['type']}")
         if len({t.name.casefold() for t in self.tables.values()}) != len(self.tables):
             raise SpecError("register.yaml: Excel 表格名稱重複")
+        for block in self.summary["blocks"]:
+            if block["table"] not in self.tables:
+                raise SpecError(f"register.yaml summary: 沒有資料表 {block['table']}")
 
     # ----------------------------------------------------------------- columns and labels
     @functools.cached_property
@@ -178,6 +181,14 @@ class RegisterSpec:
             return self.field_types.get(f.format or "", "text")
         return self.field_types.get(f.type, "text")
 
+    def _choices(self, f) -> tuple:
+        """A field's values in the form's order: its list, or its table's rows (面向 …)."""
+        if f is None:
+            return ()
+        if f.type == "label" and f.item and f.table in self.program.tables:
+            return tuple(dict.fromkeys(r[f.item] for r in self.program.tables[f.table].rows))
+        return self.program.choices(f)
+
     def _base(self, table: str, col: str) -> tuple[str, str | None, Column]:
         """(label, group, column) before labels are made unique."""
         entry = {
@@ -200,9 +211,7 @@ class RegisterSpec:
             or ("count" if facet else "text")
         )
         group = f.group if f is not None and "label" not in entry else None
-        choices = tuple(entry.get("choices") or ()) or (
-            self.program.choices(f) if f is not None else ()
-        )
+        choices = tuple(entry.get("choices") or ()) or self._choices(f)
         if not choices and kind == "severity":
             from clusterbook.findings import SEVERITY_LABELS
 

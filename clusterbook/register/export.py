@@ -264,9 +264,6 @@ def _write_map(wb, written: dict, spec: RegisterSpec) -> None:
     """The 欄位對照 sheet: every header with its sheet, Table, column id and display type."""
     import pandas as pd
 
-    from clusterbook.register.columns import Column as Col
-
-    labels = spec.raw.get("type_labels") or {}
     rows = [
         {
             "sheet": info.sheet,
@@ -274,7 +271,7 @@ def _write_map(wb, written: dict, spec: RegisterSpec) -> None:
             "table_id": info.id,
             "label": col.label,
             "id": col.id,
-            "type": labels.get(col.kind, col.kind),
+            "type": spec.type_labels.get(col.kind, col.kind),
             "field": col.field or "",
         }
         for info, columns, _ in written.values()
@@ -290,7 +287,7 @@ def _write_map(wb, written: dict, spec: RegisterSpec) -> None:
         "field": "提案規格欄位",
     }
     frame = pd.DataFrame(rows, columns=list(heads))
-    columns = [Col(k, v) for k, v in heads.items()]
+    columns = [Column(k, v) for k, v in heads.items()]
     sheet, name = MAP_SHEET
     _write_table(
         wb.create_sheet(sheet), TableInfo("map", sheet, name, "筆數"), columns, frame, spec

@@ -174,13 +174,13 @@ def make_pivot(
     result = result.loc[sorted(result.index, key=key_order(spec, r))]
     if totals:
         total = spec.total_label
+        whole = data["m"].agg(how) if not data.empty else 0
         if c is not None:
             result[total] = data.groupby("r")["m"].agg(how)
             below = data.groupby("c")["m"].agg(how)
+            below[total] = whole
         else:
-            below = pd.Series(dtype="float64")
-            below[name] = data["m"].agg(how) if not data.empty else 0
-        below[total] = data["m"].agg(how) if not data.empty else 0
+            below = pd.Series({name: whole})
         result.loc[total] = below.reindex(result.columns)
     if how != "mean":
         result = result.fillna(0)

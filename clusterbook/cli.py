@@ -292,8 +292,8 @@ def demo(
     console.print(f"4. 標註副本：{_e(folder / 'annotated')}（{len(result.annotated)} 份）")
     console.print(f"5. 總表資料庫：{_e(result.register)}；匯出：{_e(result.master)}")
     console.print(
-        f"試試：clusterbook pivot --register {result.register} --table budget --rows category "
-        "--columns cluster_type --values amount --aggfunc sum"
+        f"試試：clusterbook pivot --register {_e(result.register)} --table 經費 --rows 預算運用類別 "
+        "--columns 群聚型態 --values 金額 --aggfunc sum"
     )
 
 
@@ -438,10 +438,14 @@ def export(
     ),
     register: RegisterOpt = Path("clusterbook.sqlite"),
     redact: Annotated[
-        bool, typer.Option("--redact", help="遮蔽個人資料（姓名、電話、E-Mail）。")
+        bool,
+        typer.Option(
+            "--redact",
+            help="遮蔽個人資料：姓名、電話、E-Mail， 及可識別個人的負責人性別、年齡、屬性； 來源檔案只留檔名。",
+        ),
     ] = False,
 ) -> None:
-    """匯出總表 master.xlsx：每類資料一個 Excel 表格（可建樞紐分析表），摘要頁含樞紐與圖表。"""
+    """匯出總表 master.xlsx：每類資料一個 Excel 表格（中文欄名、金額與日期格式），摘要頁以公式即時彙總並附圖表。"""
     from clusterbook.register import load
     from clusterbook.register.export import export as write
 
@@ -456,54 +460,60 @@ def export(
 @app.command()
 def pivot(
     table: Annotated[
-        str, typer.Option("--table", "-t", help="proposals、members、budget、kpis 或 findings。")
+        str,
+        typer.Option(
+            "--table", "-t", help="資料表的工作表名稱或代號，例如 成員、經費、提案 或 members。"
+        ),
     ],
     rows: Annotated[
-        str, typer.Option("--rows", help="列的欄位，例如 cluster_type、county、tier。")
+        str,
+        typer.Option("--rows", help="列的欄位：中文欄名、簡稱或代號， 例如 縣市、型態、county。"),
     ],
-    columns: Annotated[str | None, typer.Option("--columns", help="欄的欄位。")] = None,
+    columns: Annotated[str | None, typer.Option("--columns", help="欄的欄位，例如 分群。")] = None,
     values: Annotated[
-        str | None, typer.Option("--values", help="要彙總的欄位，例如 amount。")
+        str | None, typer.Option("--values", help="要彙總的數值欄位，例如 金額。")
     ] = None,
     aggfunc: Annotated[str, typer.Option("--aggfunc", help="count、sum 或 mean。")] = "count",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table、csv 或 json。")] = "table",
+    totals: Annotated[
+        bool, typer.Option("--totals/--no-totals", help="加上合計列與合計欄（json 不加）。")
+    ] = True,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="table、csv（UTF-8 含 BOM、中文欄名） 或 json（欄位代號）。"
+        ),
+    ] = "table",
     register: RegisterOpt = Path("clusterbook.sqlite"),
 ) -> None:
-    """在終端機快速樞紐分析目前版本的總表，例如各群聚型態的經費類別合計。"""
-    from clusterbook.register import PIVOT_TABLES, load
-    from clusterbook.register import pivot as make_pivot
+    """在終端機快速樞紐分析總表，例如各縣市成員的分群家數、各型態的經費合計。"""
+    from clusterbook.register import load
+    from clusterbook.register.pivot import make_pivot
 
-    if table not in PIVOT_TABLES:
-        raise UsageError(f"--table 只接受 {'、'.join(PIVOT_TABLES)}，收到 {table!r}")
     if fmt not in ("table", "csv", "json"):
         raise UsageError(f"--format 只接受 table、csv 或 json，收到 {fmt!r}")
     _require(register)
+    frames = load(register)
     try:
-        result = make_pivot(load(register), table, rows, columns, values, aggfunc)
+        result = make_pivot(
+            frames, table, rows, columns, values, aggfunc, totals=totals and fmt != "json"
+        )
     except (KeyError, ValueError) as exc:
-        raise UsageError(str(exc).strip("'\"")) from None
+        raise UsageError(str(exc)) from None
     if fmt == "csv":
-        sys.stdout.write(result.to_csv(index=False))
+        sys.stdout.flush()
+        sys.stdout.buffer.write(result.csv())
     elif fmt == "json":
-        sys.stdout.write(result.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+        sys.stdout.write(result.frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
     else:
         from rich.table import Table
 
-        out = Table(
-            *[_e(c) for c in result.columns],
-            title=f"{table}：{rows}" + (f" × {columns}" if columns else ""),
-        )
-        for row in result.itertuples(index=False):
-            out.add_row(*[_e(_cell_text(v)) for v in row])
+        heads = result.headers()
+        out = Table(title=_e(result.title))
+        for i, head in enumerate(heads):
+            out.add_column(_e(head), justify="left" if i == 0 else "right", overflow="fold")
+        for i, row in enumerate(result.text_rows()):
+            out.add_row(*map(_e, row), end_section=totals and i == len(result.frame) - 2)
         _console().print(out)
-
-
-def _cell_text(value) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}" if not value.is_integer() else f"{int(value):,}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
 
 
 def _require(register: Path) -> None:

@@ -198,7 +198,7 @@ def test_export_tables_summary_and_charts(tmp_path, files):
         assert len(wb[title].tables) == 1, title
     members = wb["成員"]
     header = [c.value for c in members[1]]
-    assert {"county", "township", "tier", "is_sme", "is_small"} <= set(header)
+    assert {"營業所在縣市", "營業所在鄉鎮", "數位發展分群", "中小企業", "小規模企業"} <= set(header)
     risky = [
         c
         for row in members.iter_rows(min_row=2)
@@ -208,7 +208,16 @@ def test_export_tables_summary_and_charts(tmp_path, files):
     assert len(risky) == 2 and all(c.data_type == "s" and c.quotePrefix for c in risky)
     assert len(wb["摘要"]._charts) >= 3
     proposals = {c.value for c in wb["提案"][1]}
-    assert {"status", "eligible", "bonus_tier", "budget_total", "sme_share"} <= proposals
+    assert {
+        "資格檢核結果",
+        "符合資格",
+        "加分：分群3~4區",
+        "經費總計(含稅)",
+        "中小企業占比",
+    } <= proposals
+    mapping = {(r[2], r[4]): r[3] for r in wb["欄位對照"].iter_rows(min_row=2, values_only=True)}
+    assert mapping[("members", "county")] == "營業所在縣市"
+    assert mapping[("proposals", "budget_total")] == "經費總計(含稅)"
 
 
 def test_redacted_export_keeps_no_personal_data(tmp_path, files):

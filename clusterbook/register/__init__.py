@@ -3,7 +3,8 @@
 ``load(path)`` returns the current tables as DataFrames: proposals (with computed eligibility
 and bonus figures), members (with tier and SME status), budget, kpis, self-assessments, digital
 tools, findings … Child tables carry their cluster's ``cluster_name``, ``cluster_type`` and
-``proposal_category`` so they pivot by cluster without a join.
+``proposal_category`` so they pivot by cluster without a join. ``pivot()`` (in
+:mod:`clusterbook.register.pivot`) finds tables and columns by id or by their zh-TW labels.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clusterbook.register.pivot import pivot
 from clusterbook.register.store import DEFAULT_PATH, ImportResult, connect, import_report, tables
 
 if TYPE_CHECKING:
@@ -37,7 +39,6 @@ CONTEXT = ("cluster_name", "cluster_type", "category")
 CURRENT_FINDINGS = """
     SELECT f.* FROM findings f JOIN current_submissions s ON s.id = f.submission_id
     WHERE f.other_submission_id IS NULL OR f.other_submission_id IN (SELECT id FROM current_submissions)"""
-PIVOT_TABLES = ("proposals", "members", "budget", "kpis", "findings")
 
 
 @dataclass
@@ -165,56 +166,3 @@ def load(path: str | Path = DEFAULT_PATH) -> dict[str, pd.DataFrame]:
         clash = [c for c in context.columns if c in frame.columns and c != "submission_id"]
         out[name] = frame.merge(context.drop(columns=clash), on="submission_id", how="left")
     return out
-
-
-def _label(value) -> str:
-    """Pivot keys as text: 3.0 → "3", blanks → （空白）."""
-    import pandas as pd
-
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "（空白）"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def pivot(
-    frames: dict[str, pd.DataFrame],
-    table: str,
-    rows: str,
-    columns: str | None = None,
-    values: str | None = None,
-    aggfunc: str = "count",
-) -> pd.DataFrame:
-    """A pivot of one current table (``clusterbook pivot``): counts, sums or means."""
-    import pandas as pd
-
-    if table not in frames:
-        raise KeyError(f"總表中沒有 {table} 資料表（可用：{', '.join(sorted(frames))}）")
-    frame = frames[table]
-    for col in (rows, columns, values):
-        if col is not None and col not in frame.columns:
-            known = ", ".join(c for c in frame.columns if c != "submission_id")
-            raise KeyError(f"{table} 沒有欄位 {col!r}（可用：{known}）")
-    if aggfunc not in ("count", "sum", "mean"):
-        raise ValueError(f"aggfunc 只接受 count、sum 或 mean，收到 {aggfunc!r}")
-    if aggfunc == "count" and values is None:
-        frame = frame.assign(_n=1)
-        values, aggfunc = "_n", "sum"
-    data = frame.copy()
-    for key in (rows, columns):
-        if key is not None:
-            data[key] = data[key].map(_label)
-    if aggfunc != "count":
-        data[values] = pd.to_numeric(data[values], errors="coerce")
-    result = data.pivot_table(
-        index=rows, columns=columns, values=values, aggfunc=aggfunc, fill_value=0, dropna=False
-    )
-    if isinstance(result, pd.Series):
-        result = result.to_frame()
-    result.columns = [
-        str(c) if not isinstance(c, tuple) else " / ".join(map(str, c)) for c in result.columns
-    ]
-    if values == "_n":
-        result = result.rename(columns={"_n": "count"})
-    return result.reset_index()

@@ -219,7 +219,7 @@ def _rows(report: Report) -> dict[str, tuple[list[str], list[tuple]]]:
     p = report.proposal
     out: dict[str, tuple[list[str], list[tuple]]] = {}
     fields = {proposal_column(fid): _sql(v) for fid, v in p.fields.items()}
-    totals = {_total_column(p, k): _sql(v) for k, v in p.totals.items()}
+    totals = {total_column(p.program, k): _sql(v) for k, v in p.totals.items()}
     bonus = p.program.params["bonus_ratio"]
     computed = {
         "eligible": int(report.errors == 0),
@@ -239,11 +239,11 @@ def _rows(report: Report) -> dict[str, tuple[list[str], list[tuple]]]:
     return out
 
 
-def _total_column(p, key: str) -> str:
+def total_column(program, key: str) -> str:
     """``panel.sme.current`` → ``sme_share`` (a percentage row), ``budget.total`` → ``budget_total``."""
     if key.startswith("panel."):
         row = key.split(".")[1]
-        fmt = next((r.format for r in p.program.panel.rows if r.key == row), None)
+        fmt = next((r.format for r in program.panel.rows if r.key == row), None)
         return f"{row}_share" if fmt == "percent" else f"panel_{row}"
     return key.replace(".", "_")
 

@@ -53,9 +53,9 @@ def test_errors_exit_1_and_json_lists_every_finding(files):
     findings = json.loads(result.stdout)
     assert {"file", "sheet", "cell", "rule", "severity", "message", "value"} <= set(findings[0])
     got = {(f["rule"], f["sheet"], f["cell"]) for f in findings}
-    assert ("TOWNSHIP-COUNTY", "群聚成員", "I7") in got
-    assert ("BUDGET-CAP", "經費需求", "B48") in got
-    assert ("FIELD-TYPE", "經費需求", "D6") in got
+    assert ("TOWNSHIP-COUNTY", "群聚成員", "J7") in got
+    assert ("BUDGET-CAP", "經費需求", "B51") in got
+    assert ("FIELD-TYPE", "經費需求", "D8") in got
 
 
 def test_unreadable_input_exits_2_and_others_are_still_checked(files):
@@ -83,7 +83,7 @@ def test_csv_is_inert_in_a_spreadsheet(files):
     _, _, bad, _ = files
     result = run("check", str(bad), "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    values = [r["value"] for r in rows if r["rule"] == "FIELD-TYPE" and r["cell"] == "D6"]
+    values = [r["value"] for r in rows if r["rule"] == "FIELD-TYPE" and r["cell"] == "D8"]
     assert values == ["'=1+1"]
 
 
@@ -96,14 +96,14 @@ def test_annotate_writes_a_marked_copy_and_leaves_the_original(files, tmp_path):
     copy = tmp_path / "out" / "bad.檢核.xlsx"
     wb = openpyxl.load_workbook(copy)
     assert wb.sheetnames[0] == "檢核結果"
-    cell = wb["群聚成員"]["I7"]
+    cell = wb["群聚成員"]["J7"]
     assert cell.comment is not None and "TOWNSHIP-COUNTY" in cell.comment.text
     assert cell.fill.start_color.rgb.endswith("FFC7CE")
     results = wb["檢核結果"]
     rows = list(results.iter_rows(min_row=2, values_only=True))
-    assert any(r[1] == "TOWNSHIP-COUNTY" and r[3] == "I7" for r in rows)
-    link = next(c for c in results["D"][1:] if c.value == "I7")
-    assert link.hyperlink.location == "'群聚成員'!I7" or link.hyperlink.target == "#'群聚成員'!I7"
+    assert any(r[1] == "TOWNSHIP-COUNTY" and r[3] == "J7" for r in rows)
+    link = next(c for c in results["D"][1:] if c.value == "J7")
+    assert link.hyperlink.location == "'群聚成員'!J7" or link.hyperlink.target == "#'群聚成員'!J7"
     typed = next(c for c in results["F"][1:] if c.value == "=1+1")
     assert typed.data_type == "s"
 

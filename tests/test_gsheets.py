@@ -164,7 +164,10 @@ def test_every_enumerated_input_has_a_dropdown_of_its_list(built, layout, progra
     enums = [f for f in program.fields.values() if f.type in ("enum", "yesno")]
     for f in enums:
         ref = layout.fields[f.id]
+        matrix = program.matrices.get(f.table or "")
         for r, c in _cells(ref.range):
+            if matrix and (c - ref.first_col) % matrix.stride:
+                continue  # a matrix's 說明 column, between its value columns
             cond = fake.cell(key, ref.sheet, a1.cell(r, c))["dataValidation"]["condition"]
             assert cond["type"] == "ONE_OF_RANGE", (f.id, r, c)
     assert checked > 1000
@@ -193,24 +196,27 @@ def test_township_dropdown_follows_each_rows_county(built, layout) -> None:
 def test_validation_kinds_map_to_sheets_conditions(built, layout) -> None:
     _, fake, key = built
     unit = layout.sheet("unit").title
-    ubn = fake.cell(key, unit, layout.fields["unit.ubn"].range)["dataValidation"]
+    top = layout.fields["unit.ubn"].range
+    ubn = fake.cell(key, unit, top)["dataValidation"]
     assert (
         ubn["condition"]
         == {
             "type": "CUSTOM_FORMULA",
-            "values": [{"userEnteredValue": "=AND(LEN(B17)=8,ISNUMBER(VALUE(B17)))"}],
+            "values": [{"userEnteredValue": f"=AND(LEN({top})=8,ISNUMBER(VALUE({top})))"}],
         }
         and ubn["strict"]
     )
-    whole = fake.cell(key, BUDGET, "D6")["dataValidation"]["condition"]["values"][0]
-    assert whole["userEnteredValue"].startswith("=AND(ISNUMBER(D6),D6=INT(D6),D6>=0,")
-    share = fake.cell(key, MEMBERS, "AE6")["dataValidation"]["condition"]
+    price = _top(layout, "budget.unit_price")
+    whole = fake.cell(key, BUDGET, price)["dataValidation"]["condition"]["values"][0]
+    assert whole["userEnteredValue"].startswith(f"=AND(ISNUMBER({price}),{price}=INT({price}),")
+    share = fake.cell(key, MEMBERS, _top(layout, "members.revenue_physical"))["dataValidation"]
+    share = share["condition"]
     assert share == {
         "type": "NUMBER_BETWEEN",
         "values": [{"userEnteredValue": "0"}, {"userEnteredValue": "1"}],
     }
-    name = fake.cell(key, unit, "B5")["dataValidation"]
-    assert name["condition"]["values"][0]["userEnteredValue"] == "=AND(LEN(B5)<=40)"
+    name = fake.cell(key, unit, "B5")["dataValidation"]  # 群聚名稱: 40 字 is a guide, not a stop
+    assert name["condition"]["values"] == [{"userEnteredValue": "=TRUE"}] and not name["strict"]
     prompt = fake.cell(key, MEMBERS, "B6")["dataValidation"]
     assert prompt["condition"]["values"] == [{"userEnteredValue": "=TRUE"}]
     assert prompt["strict"] is False and "名稱" in prompt["inputMessage"]
@@ -245,11 +251,12 @@ def test_styles_formats_merges_and_highlights(built, layout) -> None:
     _, fake, key = built
     inp = fake.cell(key, MEMBERS, "B6")["format"]
     assert inp["backgroundColor"] == color("FFF9DB") and inp["wrapStrategy"] == "WRAP"
-    assert fake.cell(key, MEMBERS, "D6")["format"]["numberFormat"] == {
+    assert fake.cell(key, MEMBERS, _top(layout, "members.ubn"))["format"]["numberFormat"] == {
         "type": "TEXT",
         "pattern": "@",
     }
-    assert fake.cell(key, MEMBERS, "AE6")["format"]["numberFormat"]["type"] == "PERCENT"
+    share = fake.cell(key, MEMBERS, _top(layout, "members.revenue_physical"))
+    assert share["format"]["numberFormat"]["type"] == "PERCENT"
     assert fake.cell(key, MEMBERS, "B5")["format"]["textFormat"]["bold"]  # header
     merges = fake.sheet(key, MEMBERS).merges
     frozen = layout.sheet("members").freeze[1] - 1
@@ -409,7 +416,8 @@ def test_read_sees_typed_values_and_formulas(client, fake, layout) -> None:
         sh.id, MEMBERS, a1.cell(r, town.first_col - 1), [["臺北市"]], user_entered=False
     )
     fake.set_values(sh.id, MEMBERS, a1.cell(r, town.first_col), [["鳳林鎮"]], user_entered=False)
-    fake.set_values(sh.id, BUDGET, "G6", [[12345]])  # a formula overwritten by a number
+    amount = layout.fields["budget.amount"]
+    fake.set_values(sh.id, BUDGET, _top(layout, "budget.amount"), [[12345]])  # over a formula
     before = fake.count()
     book = read_rawbook(client, f"https://docs.google.com/spreadsheets/d/{sh.id}/edit#gid=0")
     assert fake.count() - before == 2
@@ -421,8 +429,12 @@ def test_read_sees_typed_values_and_formulas(client, fake, layout) -> None:
     members = book.sheets[MEMBERS]
     assert members.cells[(r, town.first_col)] == ("鳳林鎮", None)
     assert members.cells[(r, town.first_col - 1)] == ("臺北市", None)
-    assert book.sheets[BUDGET].cells[(6, 7)] == (12345, None)
-    assert book.sheets[BUDGET].cells[(46, 2)] == (None, "=SUM($G$6:$G$35)")
+    assert book.sheets[BUDGET].cells[(amount.first_row, amount.first_col)] == (12345, None)
+    subtotal = layout.fields["budget.subtotal"]
+    assert book.sheets[BUDGET].cells[(subtotal.first_row, subtotal.first_col)] == (
+        None,
+        f"=SUM({a1.area(amount.first_row, amount.first_col, amount.last_row, amount.last_col, absolute=True)})",
+    )
     assert (1, 1, 1, 3) in members.merged  # the title merge, split at the frozen columns
     employees = layout.fields["members.employees"]
     assert isinstance(members.value(employees.first_row, employees.first_col), int)
@@ -656,3 +668,9 @@ def test_live_create_read_delete(monkeypatch) -> None:
         assert "_meta" in book.sheets and book.sheets["_meta"].cells
     finally:
         client.del_spreadsheet(sh.id)
+
+
+def _top(layout, fid: str) -> str:
+    """The first cell of a field."""
+    ref = layout.fields[fid]
+    return a1.cell(ref.first_row, ref.first_col)

@@ -12,10 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clusterbook.choices import ChoiceTable, choice_key
 from clusterbook.importers.normalize import (
     Cleaned,
     NormalizeError,
     clean_choice,
+    clean_choices,
     clean_date,
     clean_email,
     clean_int,
@@ -26,9 +28,9 @@ from clusterbook.importers.normalize import (
     clean_text,
     clean_ubn,
     clean_year,
-    clean_yesno,
     excel_date,
 )
+from clusterbook.workbook.spec import load_program
 
 TODAY = date(2024, 6, 1)  # ROC 113, so clean_year accepts 1..114
 FACETS = ["組織凝聚力(O)", "環境擴散力(E)", "服務優化力(S)", "資訊加值力(I)"]
@@ -69,8 +71,20 @@ def clean_year_fixed(raw: object) -> Cleaned:
     return clean_year(raw, today=TODAY)
 
 
+def table(choices, aliases=None) -> ChoiceTable:
+    return ChoiceTable.build(choices, aliases)
+
+
 def clean_category(raw: object) -> Cleaned:
-    return clean_choice(raw, CATEGORIES)
+    return clean_choice(raw, table(CATEGORIES))
+
+
+YESNO = load_program("dc112").choice_tables["yesno"]
+
+
+def clean_yesno(raw: object) -> Cleaned:
+    """Yes/no as the program spec reads it (lists.yaml: yesno and its aliases)."""
+    return clean_choice(raw, YESNO)
 
 
 ALL_CLEANERS: list[Callable[[object], Cleaned]] = [
@@ -525,7 +539,8 @@ NO_FORMS += ["False", "FALSE", "false", "-", "－", "沒有", "Ｎ", "ＮＯ", "
 @pytest.mark.parametrize(("raw", "value"), [("有", "有"), ("無", "無")])
 def test_clean_yesno_canonical(raw: str, value: str) -> None:
     assert clean_yesno(raw) == Cleaned(value, raw, ())
-    assert clean_yesno(f" {raw}\u3000") == Cleaned(value, f" {raw}\u3000", ("去除前後空白",))
+    spaced = f" {raw}\u3000"
+    assert clean_yesno(spaced) == Cleaned(value, spaced, ("是/否等寫法統一為有/無",))
 
 
 @pytest.mark.parametrize(
@@ -544,7 +559,7 @@ def test_clean_yesno(raw: object, value: str) -> None:
     "raw", ["maybe", "有無", "是否", "2", "yes!", "●", "不知道", 2, -1, 0.5, float("nan"), MARCH_7]
 )
 def test_clean_yesno_rejects(raw: object) -> None:
-    fails(clean_yesno, raw, "請填「有」或「無」")
+    fails(clean_yesno, raw, "不在可選清單中")
 
 
 # --- clean_ubn ----------------------------------------------------------------------------------
@@ -697,9 +712,9 @@ def test_clean_email_rejects(raw: object) -> None:
     ("raw", "choices", "value", "notes"),
     [
         ("A類", CATEGORIES, "A類", ()),
-        (" A類 ", CATEGORIES, "A類", ("去除前後空白",)),
+        (" A類 ", CATEGORIES, "A類", ("選項寫法統一為「A類」",)),
         ("a類", CATEGORIES, "A類", ("選項寫法統一為「A類」",)),
-        ("Ａ類", CATEGORIES, "A類", ("全形英數轉半形",)),
+        ("Ａ類", CATEGORIES, "A類", ("選項寫法統一為「A類」",)),
         ("A 類", CATEGORIES, "A類", ("選項寫法統一為「A類」",)),
         ("A", CATEGORIES, "A類", ("選項寫法統一為「A類」",)),
         ("b", CATEGORIES, "B類", ("選項寫法統一為「B類」",)),
@@ -712,22 +727,39 @@ def test_clean_email_rejects(raw: object) -> None:
         ("台北市", ["臺北市", "新北市"], "臺北市", ("選項寫法統一為「臺北市」",)),
         ("台西郷", ["臺西鄉", "麥寮鄉"], "臺西鄉", ("選項寫法統一為「臺西鄉」",)),
         ("1", ["1", "2"], "1", ()),
-        (1, ["1", "2"], "1", ()),
+        (1, ["1", "2"], "1", ("選項寫法統一為「1」",)),
     ],
 )
 def test_clean_choice(raw: object, choices: list[str], value: str, notes: tuple[str, ...]) -> None:
-    assert clean_choice(raw, choices) == Cleaned(value, raw, notes)
+    assert clean_choice(raw, table(choices)) == Cleaned(value, raw, notes)
 
 
 def test_clean_choice_aliases() -> None:
-    aliases = {"領導企業": "領導企業提案", "輔導單位": "輔導單位提案"}
-    routes = ["領導企業提案", "輔導單位提案"]
-    assert clean_choice("領導企業", routes, aliases) == Cleaned(
+    routes = table(
+        ["領導企業提案", "輔導單位提案"],
+        {"領導企業提案": ["領導企業"], "輔導單位提案": ["輔導單位"]},
+    )
+    assert clean_choice("領導企業", routes) == Cleaned(
         "領導企業提案", "領導企業", ("選項寫法統一為「領導企業提案」",)
     )
-    assert clean_choice("輔導 單位", routes, aliases).value == "輔導單位提案"  # loose alias
-    assert clean_choice("領導企業提案", routes, aliases).notes == ()
-    fails(clean_choice, "企業", "不在可選清單中", choices=routes, aliases=aliases)
+    assert clean_choice("輔導 單位", routes).value == "輔導單位提案"  # spaces never count
+    assert clean_choice("領導企業提案", routes).notes == ()
+    fails(clean_choice, "企業", "不在可選清單中", table=routes)
+
+
+def test_a_choice_key_reads_a_cell_as_a_spreadsheet_formula_does() -> None:
+    assert choice_key(" Y\u00a0\u3000\u200b\ufeff\t\n") == "y"
+    assert choice_key("✔\ufe0f") == "✔"
+    assert (choice_key(1.0), choice_key(True), choice_key(None)) == ("1", "true", "")
+
+
+def test_several_choices_in_one_cell() -> None:
+    identities = table(["青年返鄉", "原住民", "新住民", "其他"])
+    typed = "原住民、青年返鄉"
+    assert clean_choices(typed, identities) == Cleaned(typed, typed)
+    assert clean_choices("原住民, 青年返鄉，原住民", identities).value == typed
+    assert clean_choices("原住民\n新住民", identities).value == "原住民、新住民"
+    fails(clean_choices, "原住民、漁民", "「漁民」不在可選清單中", table=identities)
 
 
 @pytest.mark.parametrize(
@@ -747,11 +779,11 @@ def test_clean_choice_aliases() -> None:
     ],
 )
 def test_clean_choice_rejects(raw: object, choices: list[str]) -> None:
-    fails(clean_choice, raw, "不在可選清單中", choices=choices)
+    fails(clean_choice, raw, "不在可選清單中", table=table(choices))
 
 
 def test_clean_choice_ambiguous_loose_match_is_rejected() -> None:
-    fails(clean_choice, "ab", "不在可選清單中", choices=["AB", "Ab"])
+    fails(clean_choice, "ab", "不在可選清單中", table=table(["AB", "Ab"]))
 
 
 # --- properties ---------------------------------------------------------------------------------
@@ -790,7 +822,7 @@ def test_every_cleaner_is_total(cleaner: Callable[[object], Cleaned], raw: objec
 )
 def test_clean_choice_is_total(raw: object, choices: list[str], aliases: dict[str, str]) -> None:
     try:
-        result = clean_choice(raw, choices, aliases)
+        result = clean_choice(raw, table(choices, {v: [k] for k, v in aliases.items()}))
     except NormalizeError:
         return
     assert result.value is None or result.value in choices or result.value in aliases.values()
@@ -935,7 +967,7 @@ LONG_INPUTS = [
 
 @pytest.mark.parametrize("text", LONG_INPUTS, ids=range(len(LONG_INPUTS)))
 def test_long_strings_are_fast(text: str) -> None:
-    cleaners = [*ALL_CLEANERS, lambda raw: clean_choice(raw, [*FACETS, text[:50]])]
+    cleaners = [*ALL_CLEANERS, lambda raw: clean_choice(raw, table([*FACETS, text[:50]]))]
     start = time.perf_counter()
     for cleaner in cleaners:
         with contextlib.suppress(NormalizeError):

@@ -325,7 +325,9 @@ def test_b_class_replacement_ratio(layout):
     data.fields["proposal.prior_members"] = 2 * kept + 1  # one more than half were replaced
     report = check_data(data)
     finding = next(f for f in report.findings if f.rule == "ELIG-REPLACEMENT")
-    assert "更換比例" in finding.message and f"前一年本群聚成員 {2 * kept + 1} 家" in finding.message
+    assert (
+        "更換比例" in finding.message and f"前一年本群聚成員 {2 * kept + 1} 家" in finding.message
+    )
     assert (finding.sheet, finding.cell) == cell(layout, "panel.replacement.current")
 
 

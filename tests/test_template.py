@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from clusterbook.workbook import a1
-from clusterbook.workbook.layout import FIELD_MAP_HEADER, META_SHEET
+from clusterbook.workbook.layout import FIELD_MAP_HEADER, META_SHEET, key_formula
 from clusterbook.workbook.xlsx import template_bytes
 
 
@@ -48,7 +48,7 @@ def test_meta_holds_identity_and_the_field_map(wb, layout, program):
     mapping = {r[0]: (r[1], r[2], r[3]) for r in rows[start + 1 :] if r[0]}
     assert mapping == {f.field_id: (f.label, f.sheet, f.range) for f in layout.fields.values()}
     assert mapping["proposal.category"][1:] == ("提案單位", "B6")
-    assert mapping["members.county"][2] == "H6:H55"
+    assert mapping["members.county"][2] == "I6:I55"
 
 
 def test_fields_command_prints_the_same_map(layout):
@@ -70,7 +70,9 @@ def test_every_enumerated_input_has_a_dropdown(wb, layout, program):
         ref = layout.fields[fid]
         ws = wb[ref.sheet]
         first = a1.cell(ref.first_row, ref.first_col)
-        last = a1.cell(ref.last_row, ref.last_col)
+        matrix = program.matrices.get(f.table or "")
+        last_col = ref.last_col - (matrix.stride - 1 if matrix else 0)  # a matrix's last value
+        last = a1.cell(ref.last_row, last_col)
         dvs = [dv for dv in _covering(ws, first) if dv.type == "list"]
         assert dvs, fid
         assert any(last in dv.sqref for dv in _validations(ws) if dv.type == "list"), fid
@@ -102,11 +104,11 @@ def test_township_dropdown_depends_on_the_county(wb, layout):
 @pytest.mark.parametrize(
     ("fid", "kind", "low", "high"),
     [
-        ("members.employees", "whole", "0", "1000000000000"),
+        ("members.employees", "decimal", "0", "10000000"),
+        ("unit.employees", "decimal", "0", "10000000"),
         ("budget.unit_price", "whole", "0", "1000000000000"),
         ("members.founded_year", "whole", "1", "113"),
         ("members.revenue_physical", "decimal", "0", "1"),
-        ("proposal.cluster_name", "textLength", "0", "40"),
     ],
 )
 def test_numeric_validations(wb, layout, fid, kind, low, high):
@@ -132,22 +134,34 @@ def test_formulas_subtotals_and_tier_lookup(wb, layout):
         r, c = (ref.first_row, ref.first_col) if index is None else ref.cell_at(index)
         return wb[ref.sheet].cell(r, c).value
 
+    county, town = key_formula("I6"), key_formula("J6")
     assert formula("members.tier", 0) == (
-        '=IF(OR(H6="",I6=""),"",IFERROR(INDEX(T_TIER,MATCH(H6&"|"&I6,T_KEY,0)),"查無"))'
+        f'=IF(OR({county}="",{town}=""),"",'
+        f'IFERROR(INDEX(T_TIER,MATCH({county}&"|"&{town},T_KEY,0)),"查無"))'
     )
-    assert formula("budget.amount", 2) == '=IF(AND(D8="",E8=""),"",N(D8)*N(E8))'
-    assert formula("budget.subtotal") == "=SUM($G$6:$G$35)"
-    assert formula("budget.tax") == "=ROUND($B$46*0.05,0)"
-    assert formula("budget.total") == "=$B$46+$B$47"
-    assert formula("budget_summary.amount", 0) == "=SUMIF($B$6:$B$35,A39,$G$6:$G$35)"
+    assert formula("budget.amount", 2) == '=IF(AND(D10="",E10=""),"",N(D10)*N(E10))'
+    assert formula("budget.subtotal") == "=SUM($G$8:$G$37)"
+    assert formula("budget.tax") == "=ROUND($B$48*0.05,0)"
+    assert formula("budget.tax_share") == "=IF(N($B$51)=0,0,$B$49/$B$51)"
+    assert formula("budget.total") == "=$B$48+$B$49"
+    assert formula("budget_summary.amount", 0) == "=SUMIF($B$8:$B$37,A41,$G$8:$G$37)"
     assert formula("kpis.split_ok", 0).startswith('=IF(AND(F8="",G8="",H8="")')
-    assert formula("cluster_assessment.initial_score", 0) == '=IF(E10="有",1,0)'
+    assert formula("cluster_assessment.initial_score", 0) == (
+        f"=IF(ISNUMBER(MATCH({key_formula('E10')},A_yesno_1,0)),1,0)"
+    )
     assert formula("cluster_subtotals.initial", 0) == "=SUMIF($A$10:$A$76,A80,$G$10:$G$76)"
-    assert formula("panel.budget.current") == "='經費需求'!$B$48"
-    assert formula("summary.budget") == "='經費需求'!$B$48"
+    assert formula("panel.budget.current") == "='經費需求'!$B$51"
+    assert formula("summary.budget") == "='經費需求'!$B$51"
 
 
-def test_basic_work_items_are_prefilled_and_locked(wb, layout):
+def test_choice_keys_drop_what_the_checker_drops():
+    assert key_formula("A1") == (
+        "SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(CLEAN(A1),"
+        '" ",""),"\u00a0",""),"\u3000",""),"\u200b",""),"\ufeff",""),"\ufe0f","")'
+    )
+
+
+def test_basic_work_items_are_prefilled_with_editable_examples(wb, layout):
     ref = layout.fields["kpis.name"]
     ws = wb[ref.sheet]
     names = [ws.cell(*ref.cell_at(i)).value for i in range(4)]
@@ -157,7 +171,11 @@ def test_basic_work_items_are_prefilled_and_locked(wb, layout):
         "跨群聚交流參訪",
     ]
     assert names[3] is None
-    assert ws.cell(*ref.cell_at(0)).protection.locked
+    # the guide's 灰底字為舉例參考: the example text is grey and editable; the kind stays locked
+    assert not ws.cell(*ref.cell_at(0)).protection.locked
+    assert ws.cell(*ref.cell_at(0)).font.i
+    kind = layout.fields["kpis.kind"]
+    assert ws.cell(*kind.cell_at(0)).protection.locked
     assert not ws.cell(*ref.cell_at(3)).protection.locked
     total = layout.fields["kpis.total"]
     assert not ws.cell(*total.cell_at(0)).protection.locked

@@ -510,6 +510,7 @@ def clean_email(raw: object) -> Cleaned:
 
 # --- choices ----------------------------------------------------------------------------------
 
+
 def clean_choice(raw: object, table: ChoiceTable) -> Cleaned:
     """One of the table's values, read by its choice key; anything else is refused."""
     key = choice_key(raw)

@@ -2,8 +2,7 @@
 
 REG-DUP-COMPANY: one company 統一編號 in two clusters. REG-DUP-OWNER: one owner (same name and
 the same mobile phone or company 統一編號) in two clusters; both are stored on both clusters.
-REG-UNIT-MEMBER: the unit of a 輔導單位提案 is a member of another cluster; stored on the
-unit's cluster. Every finding names the other cluster and its row, and keeps
+Every finding names the other cluster and its row, and keeps
 ``other_submission_id`` so it lapses when either side is replaced by a newer revision.
 """
 
@@ -16,7 +15,7 @@ from clusterbook.workbook import a1
 from clusterbook.workbook.layout import build_layout
 from clusterbook.workbook.spec import load_program
 
-RULES = ("REG-DUP-OWNER", "REG-DUP-COMPANY", "REG-UNIT-MEMBER")
+RULES = ("REG-DUP-OWNER", "REG-DUP-COMPANY")
 
 _OTHERS = "SELECT id FROM current_submissions WHERE id < :sid"
 _MEMBER_PAIRS = {
@@ -24,12 +23,6 @@ _MEMBER_PAIRS = {
     "REG-DUP-COMPANY": ("ubn", "1"),
     "REG-DUP-OWNER": ("owner_name", "(o.owner_mobile = m.owner_mobile OR o.ubn = m.ubn)"),
 }
-_UNIT_AS_MEMBER = f"""
-    SELECT p.submission_id, p.unit_ubn, p.unit_name, m.submission_id, m.pos, m.name
-    FROM proposals p JOIN members m ON m.ubn = p.unit_ubn AND m.submission_id != p.submission_id
-    WHERE p.route = :route
-      AND ((p.submission_id = :sid AND m.submission_id IN ({_OTHERS}))
-        OR (m.submission_id = :sid AND p.submission_id IN ({_OTHERS})))"""
 
 
 def cross_check(conn: sqlite3.Connection, sid: int) -> list[tuple[int, Finding, int]]:
@@ -81,24 +74,6 @@ def cross_check(conn: sqlite3.Connection, sid: int) -> list[tuple[int, Finding, 
                     sid,
                 )
             )
-    route = load_program(_program(conn, sid)).params["route_unit"]
-    for unit_sid, ubn, unit_name, member_sid, pos, member_name in conn.execute(
-        _UNIT_AS_MEMBER, {"sid": sid, "route": route}
-    ):
-        f = _located(
-            conn,
-            "REG-UNIT-MEMBER",
-            unit_sid,
-            "unit.ubn",
-            None,
-            ubn,
-            unit_name,
-            member_sid,
-            "members.ubn",
-            pos,
-            member_name,
-        )
-        found.append((unit_sid, f, member_sid))
     conn.executemany(
         "INSERT INTO findings (submission_id, rule, severity, sheet, cell, message, value, field, other_submission_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -693,7 +693,7 @@ class _Builder:
             field = self.p.fields[rest.partition("@")[0]]
             out = '""'
             for v in reversed(self.p.choice_tables[field.list_id].values):
-                out = f'IF({self._token(f"is:{rest}={v}", job)},{_literal(v)},{out})'
+                out = f"IF({self._token(f'is:{rest}={v}', job)},{_literal(v)},{out})"
             return out
         if token in ("cells", "column"):
             return str(job.ctx[token])

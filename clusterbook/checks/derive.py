@@ -78,6 +78,7 @@ def derive(p: Proposal) -> None:
     p.tables["budget_summary"]["share"] = (
         p.tables["budget_summary"]["amount"] / total if total else 0.0
     )
+    totals["budget.tax_share"] = tax / total if total else 0.0
 
     # KPIs
     kpis = p.tables.get("kpis")

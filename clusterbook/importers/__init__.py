@@ -98,7 +98,7 @@ def _version(fmap, program, out: Collector) -> bool:
             sheet="_meta",
             cell="A7",
             value=stale[0],
-            found=f"{found}（欄位對照表已被修改：{stale[0]} 等 {len(stale)} 項）",
+            found=f"{found}（欄位對照表已被修改：「{layout.fields[stale[0]].label}」等 {len(stale)} 項）",
             expected=expected,
         )
         return False

@@ -1,0 +1,348 @@
+"""Eligibility as the guide words it (貳、四, 貳、六 and 附件一), one slip at a time: each case
+changes a clean sample the way an applicant would and names the finding an officer expects."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from clusterbook.workbook import a1
+from tests.helpers import TODAY, check_data, clean_data, rules
+
+
+@pytest.fixture(scope="module")
+def wb_template(template_file):
+    return openpyxl.load_workbook(template_file)
+
+
+def cell(layout, fid, index=None):
+    ref = layout.fields[fid]
+    r, c = (ref.first_row, ref.first_col) if index is None else ref.cell_at(index)
+    return ref.sheet, a1.cell(r, c)
+
+
+def at(report, rule):
+    return [(f.sheet, f.cell) for f in report.findings if f.rule == rule]
+
+
+def members(data):
+    return data.tables["members"]
+
+
+def b_class(size: int, prior: int, kept: int):
+    """The B類 sample with ``size`` members, ``kept`` of last year's ``prior`` among them."""
+    data = clean_data("changhua-tea")
+    rows = members(data)[:size]
+    data.tables["members"] = rows
+    data.fields["proposal.prior_members"] = prior
+    for i, m in enumerate(rows):
+        original = "有" if i < kept else "無"
+        m.update(
+            {
+                "members.original_member": original,
+                "members.coached_last_year": original,
+                "members.coached_3y": original,
+            }
+        )
+    return data
+
+
+# --- B類: the replacement ratio's base is last year's members of this cluster -----------------
+
+
+def test_a_b_cluster_growing_from_10_to_15_and_keeping_7_is_eligible():
+    report = check_data(b_class(15, prior=10, kept=7))  # 3 of 10 replaced: 30%
+    assert report.proposal.totals["panel.replacement.current"] == pytest.approx(0.3)
+    assert "ELIG-REPLACEMENT" not in rules(report)
+    assert rules(report, "error") == []
+
+
+@pytest.mark.parametrize(
+    ("prior", "kept", "replaced"),
+    [(10, 5, False), (10, 4, True), (11, 6, False), (11, 5, True), (12, 6, False)],
+)
+def test_replacement_ratio_boundaries(prior, kept, replaced):
+    """更換比例不得超過50%: 5 of 10 replaced is allowed, 6 of 10 is not."""
+    report = check_data(b_class(15, prior=prior, kept=kept))
+    assert ("ELIG-REPLACEMENT" in rules(report)) is replaced
+
+
+def test_a_newcomer_coached_last_year_in_another_cluster_is_not_an_original_member(layout):
+    data = b_class(15, prior=10, kept=7)
+    members(data)[10].update({"members.coached_last_year": "有", "members.coached_3y": "無"})
+    report = check_data(data)
+    assert at(report, "ELIG-COACHED-3Y") == [cell(layout, "members.coached_last_year", 10)]
+    assert "ELIG-REPLACEMENT" not in rules(report)
+
+
+def test_b_class_needs_last_years_member_count_and_cluster(layout):
+    data = b_class(15, prior=10, kept=7)
+    del data.fields["proposal.prior_members"]
+    del data.fields["proposal.prior_cluster"]
+    report = check_data(data)
+    assert at(report, "ELIG-REPLACEMENT") == [cell(layout, "proposal.prior_members")]
+    assert at(report, "ELIG-B-PRIOR") == [cell(layout, "proposal.prior_cluster")]
+
+
+def test_more_original_members_than_last_year_had_is_a_warning(layout):
+    report = check_data(b_class(15, prior=6, kept=8))
+    finding = next(f for f in report.findings if f.rule == "ELIG-PRIOR-COUNT")
+    assert finding.severity == "warning" and "8 家" in finding.message
+
+
+def test_a_class_ignores_the_b_class_fields():
+    data = clean_data()
+    data.fields["proposal.prior_members"] = 3
+    report = check_data(data)
+    assert not {"ELIG-REPLACEMENT", "ELIG-B-PRIOR", "KPI-CHANNEL"} & set(rules(report))
+
+
+# --- who may be a member ------------------------------------------------------------------------
+
+
+def test_a_large_company_cannot_be_a_member(layout):
+    data = clean_data()
+    members(data)[4].update({"members.capital": 500_000_000, "members.employees": 800})
+    report = check_data(data)
+    assert at(report, "ELIG-MEMBER-TYPE") == [cell(layout, "members.registration", 4)]
+    assert "1億元" in next(f.message for f in report.findings if f.rule == "ELIG-MEMBER-TYPE")
+
+
+@pytest.mark.parametrize(
+    ("registration", "capital", "employees", "eligible", "sme"),
+    [
+        ("公司登記", 100_000_000, 800, True, True),  # capital ≤ 1億
+        ("公司登記", 100_000_001, 199, True, True),  # fewer than 200 employees
+        ("公司登記", 100_000_001, 199.5, True, True),  # a 12-month average
+        ("公司登記", 100_000_001, 200, False, False),
+        ("商業登記", 100_000_001, 200, False, False),
+        ("小規模商業(免辦登記)", 50_000, 1, True, False),  # 商業登記法第5條
+        ("其他", 50_000, 1, False, False),
+    ],
+)
+def test_member_types(registration, capital, employees, eligible, sme):
+    data = clean_data()
+    members(data)[6].update(
+        {
+            "members.registration": registration,
+            "members.capital": capital,
+            "members.employees": employees,
+        }
+    )
+    report = check_data(data)
+    m = report.proposal.tables["members"]
+    assert (bool(m.loc[6, "is_eligible"]), bool(m.loc[6, "is_sme"])) == (eligible, sme)
+    assert ("ELIG-MEMBER-TYPE" in rules(report)) is not eligible
+
+
+def test_a_majority_of_small_unregistered_businesses_fails_the_sme_share():
+    data = clean_data("tainan-alley")  # 11 members
+    for m in members(data)[:6]:
+        m["members.registration"] = "小規模商業(免辦登記)"
+    report = check_data(data)
+    assert "ELIG-SME-RATIO" in rules(report) and "ELIG-MEMBER-TYPE" not in rules(report)
+    assert report.proposal.totals["panel.sme.current"] == pytest.approx(5 / 11)
+
+
+def test_half_of_the_members_being_smes_is_enough():
+    data = clean_data()  # 12 members
+    for m in members(data)[:6]:
+        m["members.registration"] = "小規模商業(免辦登記)"
+    assert "ELIG-SME-RATIO" not in rules(check_data(data))
+
+
+# --- the proposing unit ---------------------------------------------------------------------------
+
+
+def test_a_leader_route_unit_must_be_the_leader_not_a_plain_member(layout):
+    data = clean_data()  # 領導企業提案: the unit is member 0, the leader
+    members(data)[0]["members.role"] = "群聚成員企業"
+    members(data)[1]["members.role"] = "群聚領導企業"
+    report = check_data(data)
+    assert at(report, "ELIG-ROUTE") == [cell(layout, "proposal.route")]
+    assert "群聚領導企業" in next(f.message for f in report.findings if f.rule == "ELIG-ROUTE")
+
+
+def test_a_leader_route_unit_must_be_an_sme(layout):
+    data = clean_data()
+    data.fields.update({"unit.capital": 200_000_000, "unit.employees": 300})
+    assert at(check_data(data), "ELIG-ROUTE") == [cell(layout, "unit.capital")]
+
+
+def test_a_coaching_unit_may_not_be_a_member_of_its_own_cluster(layout):
+    data = clean_data("tainan-alley")  # 輔導單位提案
+    members(data)[3]["members.ubn"] = data.fields["unit.ubn"]
+    assert at(check_data(data), "ELIG-ROUTE") == [cell(layout, "proposal.route")]
+
+
+def test_the_unit_must_be_able_to_issue_invoices_and_be_registered(layout):
+    data = clean_data()
+    data.fields.update({"unit.invoice": "無", "unit.registration": "其他"})
+    report = check_data(data)
+    assert at(report, "ELIG-INVOICE") == [cell(layout, "unit.invoice")]
+    assert cell(layout, "unit.registration") in at(report, "ELIG-ROUTE")
+
+
+# --- consent ----------------------------------------------------------------------------------------
+
+
+def test_consent_is_agree_or_disagree_for_the_unit_and_every_member(layout):
+    data = clean_data()
+    data.fields["unit.consent_public"] = "不同意"
+    members(data)[2]["members.consent_collect"] = None
+    members(data)[3]["members.consent_public"] = "是"  # read as 同意
+    report = check_data(data)
+    assert sorted(at(report, "ELIG-CONSENT")) == sorted(
+        [cell(layout, "unit.consent_public"), cell(layout, "members.consent_collect", 2)]
+    )
+    assert report.proposal.tables["members"].loc[3, "consent_public"] == "同意"
+
+
+def test_the_privacy_statement_stands_beside_the_answers(wb_template, layout, program):
+    statement = program.statements["privacy"]
+    for fid in ("unit.consent_collect", "members.consent_collect"):
+        ws = wb_template[layout.fields[fid].sheet]
+        texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        assert statement in texts, fid
+
+
+# --- work items, KPIs, members' details ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("digital", "ok"), [(0, False), (1, True), (3, True), (4, False), (9, False)]
+)
+def test_digital_workshops_are_at_least_one_and_at_most_the_workshops(digital, ok):
+    data = clean_data()  # 3 workshops
+    data.fields["work.digital_workshops"] = digital
+    assert ("WORK-DIGITAL-WORKSHOP" in rules(check_data(data))) is not ok
+
+
+def test_b_class_needs_a_digital_channel_kpi(layout):
+    data = b_class(15, prior=10, kept=7)
+    for k in data.tables["kpis"]:
+        k.pop("kpis.channel", None)
+    report = check_data(data)
+    assert at(report, "KPI-CHANNEL") == [cell(layout, "kpis.channel", 3)]
+
+
+def test_custom_kpis_need_unit_evidence_and_benefit(layout):
+    data = clean_data()
+    data.tables["kpis"][4].update({"kpis.unit": None, "kpis.benefit": None})
+    report = check_data(data)
+    assert at(report, "KPI-INCOMPLETE") == [cell(layout, "kpis.unit", 4)]
+    message = next(f.message for f in report.findings if f.rule == "KPI-INCOMPLETE")
+    assert "「單位」" in message and "「績效指標效益說明」" in message
+
+
+def test_the_example_text_of_the_basic_work_items_is_editable():
+    data = clean_data()
+    data.tables["kpis"][0]["kpis.name"] = "群聚討論會議（每月一次）"
+    report = check_data(data)
+    assert report.proposal.tables["kpis"].loc[0, "name"] == "群聚討論會議（每月一次）"
+    assert "FORMULA-TAMPERED" not in rules(report)
+
+
+@pytest.mark.parametrize(
+    ("physical", "online", "ok"), [(0.7, 0.3, True), (0.7, 0.2, False), (None, 0.2, True)]
+)
+def test_revenue_shares_add_up_to_100_percent(layout, physical, online, ok):
+    data = clean_data()
+    members(data)[1].update(
+        {"members.revenue_physical": physical, "members.revenue_online": online}
+    )
+    report = check_data(data)
+    expected = [] if ok else [cell(layout, "members.revenue_online", 1)]
+    assert at(report, "MEMBER-REVENUE-SPLIT") == expected
+
+
+def test_multi_choice_answers(layout):
+    data = clean_data()
+    members(data)[0]["members.owner_identity"] = "原住民、青年返鄉"
+    members(data)[1]["members.owner_identity"] = "原住民、漁民"
+    data.tables["consultants"][0]["consultants.expertise"] = (
+        "資訊科技、在地創新、行銷流通、人力資源"
+    )
+    report = check_data(data)
+    m = report.proposal.tables["members"]
+    assert m.loc[0, "owner_identity"] == "原住民、青年返鄉" and m.loc[0, "is_diverse"]
+    assert at(report, "FIELD-ENUM") == [cell(layout, "members.owner_identity", 1)]
+    assert "漁民" in next(f.message for f in report.findings if f.rule == "FIELD-ENUM")
+    assert at(report, "FIELD-CHOICES") == [cell(layout, "consultants.expertise", 0)]
+
+
+def test_member_self_assessment_notes_are_read():
+    data = clean_data()
+    data.matrix_notes["member_assessment"][0][0] = "社群經營研習 2 場"
+    ma = check_data(data).proposal.tables["member_assessment"]
+    first = ma[(ma["member_index"] == 0) & (ma["item_index"] == 0)]
+    assert first["note"].iloc[0] == "社群經營研習 2 場"
+
+
+def test_other_counts_for_level_three(program):
+    """附件二 lists 「其它」 at level 3 of every facet."""
+    levels = {i["name"][:2]: i["level"] for i in program.checklists["cluster"] if i["seq"] == 29}
+    assert levels == {"其他": "I3"}
+    data = clean_data("changhua-tea")  # B類商模數位創新: I3 recommended
+    items = program.checklists["cluster"]
+    for row, item in zip(data.tables["cluster_assessment"], items, strict=True):
+        if item["level"] == "I3":
+            row["cluster_assessment.target"] = "有" if item["name"].startswith("其他") else "無"
+    assert "LEVELS-RECOMMENDED" not in rules(check_data(data))
+
+
+# --- what the guide does not impose -------------------------------------------------------------
+
+
+def test_employees_may_be_a_twelve_month_average(layout):
+    data = clean_data()
+    members(data)[0]["members.employees"] = 3.5
+    members(data)[1]["members.employees"] = 3.55
+    report = check_data(data)
+    assert report.proposal.tables["members"].loc[0, "employees"] == 3.5
+    assert at(report, "FIELD-TYPE") == [cell(layout, "members.employees", 1)]
+
+
+def test_a_proposal_date_after_today_is_a_warning(layout):
+    data = clean_data()
+    data.fields["proposal.date"] = "112/07/01"  # TODAY is 112/06/30
+    report = check_data(data)
+    assert at(report, "DATE-FUTURE") == [cell(layout, "proposal.date")]
+    assert "FIELD-RANGE" not in rules(report) and report.proposal.fields["proposal.date"]
+    assert dt.date(2023, 7, 1) > TODAY
+
+
+def test_a_long_cluster_name_is_a_warning(layout):
+    data = clean_data()
+    data.fields["proposal.cluster_name"] = "縱谷" * 21
+    report = check_data(data)
+    assert at(report, "TEXT-LENGTH") == [cell(layout, "proposal.cluster_name")]
+    assert rules(report, "error") == []
+
+
+def test_owners_are_the_same_person_unless_their_mobiles_differ(layout):
+    data = clean_data()
+    owner = members(data)[3]
+    members(data)[7].update({"members.owner_name": owner["members.owner_name"]})
+    members(data)[7]["members.owner_mobile"] = None  # no mobile to tell them apart
+    report = check_data(data)
+    expected = [cell(layout, "members.owner_name", 3), cell(layout, "members.owner_name", 7)]
+    assert at(report, "ELIG-DUP-OWNER") == expected
+
+
+# --- messages speak to applicants ---------------------------------------------------------------
+
+
+def test_messages_name_no_field_or_table_ids():
+    data = clean_data("changhua-tea")
+    data.tables["tools"] = []
+    members(data)[1]["members.employees"] = "十二"
+    data.tables["budget"][0]["budget.unit_price"] = 900_000
+    report = check_data(data)
+    text = "\n".join(f.message for f in report.findings)
+    assert "「預計導入群聚共同使用之數位工具」表" in text and "tools" not in text
+    assert "超出" in text and "新臺幣" in text and "請改填數字（0 以上" in text
+    for f in report.findings:
+        assert f.field not in f.message if f.field else True, f.message

@@ -53,13 +53,12 @@ def _expected(program, data):
     for m in members:
         out["tier"].append(tiers.get((m["members.county"], m["members.township"]), "查無"))
         cap, emp = _num(m.get("members.capital")), _num(m.get("members.employees"))
-        sme = (cap is not None and cap <= 100_000_000) or (emp is not None and emp < 200)
+        size = (cap is not None and cap <= 100_000_000) or (emp is not None and emp < 200)
+        sme = size and m.get("members.registration") in ("公司登記", "商業登記")
         out["sme"].append("是" if sme else "否")
         out["small"].append("是" if sme and emp is not None and emp < 5 else "否")
-        diverse = m["members.owner_gender"] == "女" or m.get("members.owner_identity") in (
-            "原住民",
-            "新住民",
-        )
+        identities = set((m.get("members.owner_identity") or "").split("、"))
+        diverse = m["members.owner_gender"] == "女" or bool(identities & {"原住民", "新住民"})
         out["diverse"].append("是" if diverse else "否")
     lines = data.tables["budget"]
     amounts = [line["budget.unit_price"] * line["budget.quantity"] for line in lines]
@@ -72,18 +71,16 @@ def _expected(program, data):
     ]
     category = data.fields["proposal.category"]
     kpis = data.tables["kpis"]
-    coached = sum(m["members.coached_last_year"] == "有" for m in members) / n
+    yes = ("有", "是", "Y")  # the sheet reads 是 and Y as 有, as the checker does
+    coached = sum(m["members.coached_last_year"] in yes for m in members) / n
     route_ok = (data.fields["unit.ubn"] in {m["members.ubn"] for m in members}) == (
         data.fields["proposal.route"] == "領導企業提案"
-    )
+    )  # the samples' units are SMEs, registered, and (leader route) the leader
     panel = {
         "members": (n, n >= p["members_min"][category]),
         "leader": (sum(m["members.role"] == "群聚領導企業" for m in members), None),
         "sme": (out["sme"].count("是") / n, out["sme"].count("是") / n >= 0.5),
-        "coached": (
-            coached,
-            (1 - coached) <= 0.5 if category == "B類" else coached <= 0.2,
-        ),
+        "coached": (coached, None if category == "B類" else coached <= 0.2),
         "budget": (total, total <= 1_000_000),
         "meetings": (kpis[0]["kpis.total"], kpis[0]["kpis.total"] >= 4),
         "workshops": (kpis[1]["kpis.total"], kpis[1]["kpis.total"] >= 3),
@@ -130,6 +127,8 @@ def test_budget_lines_categories_tax_total(recalculated, program, layout):
         assert [_value(wb, layout, "budget_summary.amount", i) for i in range(6)] == by_cat
         shares = [_value(wb, layout, "budget_summary.share", i) for i in range(6)]
         assert shares == pytest.approx([c / total for c in by_cat])
+        # with 營業稅's own share, the shares add up to 100%
+        assert sum(shares) + _value(wb, layout, "budget.tax_share") == pytest.approx(1)
 
 
 def test_eligibility_panel(recalculated, program, layout):
@@ -144,6 +143,8 @@ def test_eligibility_panel(recalculated, program, layout):
                 )
             if row in ("tier", "small", "diverse"):
                 assert mark == ("加分" if ok else "—"), (key, row)
+            elif ok is None:
+                assert mark == "—", (key, row)  # not a rule of this class
             else:
                 assert mark == ("✔" if ok else "✘"), (key, row, mark)
 
@@ -154,8 +155,9 @@ def test_the_broken_sample_shows_crosses(recalculated, layout):
         r: _value(wb, layout, f"panel.{r}.ok") for r in ("members", "budget", "meetings", "sme")
     }
     assert marks == {"members": "✘", "budget": "✘", "meetings": "✘", "sme": "✔"}
-    # 是 and Y typed into 前一年曾受輔導 are not counted by the sheet; the checker normalises them
-    assert _value(wb, layout, "panel.coached.current") == pytest.approx(1 / 9)
+    # 是 and Y typed into 前一年曾受輔導 count as 有, in the sheet as in the checker
+    assert _value(wb, layout, "panel.coached.current") == pytest.approx(3 / 9)
+    assert _value(wb, layout, "panel.coached.ok") == "✘"
     assert _value(wb, layout, "members.tier", 2) == "查無"  # 西嶼鄉 is not in 臺東縣
     assert _value(wb, layout, "kpis.split_ok", 0) == "✘"
 
@@ -199,7 +201,11 @@ def test_member_assessment_headers_and_subtotals(recalculated, program, layout):
     ref = layout.fields["member_assessment.value"]
     ws = wb[ref.sheet]
     members = data.tables["members"]
-    heads = [ws.cell(ref.first_row - 1, ref.first_col + j).value for j in range(len(members) + 1)]
+    stride = program.matrices["member_assessment"].stride
+    heads = [
+        ws.cell(ref.first_row - 2, ref.first_col + stride * j).value
+        for j in range(len(members) + 1)
+    ]
     assert heads == [m["members.name"] for m in members] + [f"成員{len(members) + 1}"]
     items = program.checklists["member"]
     column = data.matrix["member_assessment"][0]

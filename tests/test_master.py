@@ -453,7 +453,7 @@ def test_the_summary_follows_an_edited_table(recalculated, tmp_path):
     wb = openpyxl.load_workbook(source)
     budget = wb["經費"]
     heads = [c.value for c in budget[1]]
-    gone = budget.cell(row=2, column=heads.index("金額(元)") + 1).value
+    gone = budget.cell(row=2, column=heads.index("金額(新臺幣元)") + 1).value
     category = budget.cell(row=2, column=heads.index("預算運用類別") + 1).value
     cluster_type = budget.cell(row=2, column=heads.index("群聚型態") + 1).value
     budget.delete_rows(2)

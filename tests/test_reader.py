@@ -163,8 +163,9 @@ def test_read_proposal_returns_typed_tables(sample_files):
     proposal = read_proposal(path, today=TODAY)
     members = proposal.tables["members"]
     assert len(members) == len(data.tables["members"])
-    assert str(members["employees"].dtype) == "Int64"
+    assert str(members["employees"].dtype) == "Float64"  # a 12-month average: one decimal
+    assert str(members["capital"].dtype) == "Int64"
     assert members["tier"].tolist() == [3] * 12 or set(members["tier"]) <= {1, 2, 3, 4}
     assert proposal.fields["proposal.date"] == dt.date(2023, 3, 1)
     assert proposal.key == (data.fields["unit.ubn"], data.fields["proposal.cluster_name"])
-    assert proposal.cell("members.county", 2) == ("群聚成員", "H8")
+    assert proposal.cell("members.county", 2) == ("群聚成員", "I8")

@@ -288,7 +288,7 @@ def demo(
                 console.print(f"      [red]{f.rule}[/red] {_e(f.message)}")
     for findings in summary.cross.values():
         for f in findings:
-            console.print(f"   [red]跨群聚 {f.rule}[/red] {_e(f.message)}")
+            console.print(f"   [red]{_origin(f)} {f.rule}[/red] {_e(f.message)}")
     console.print(f"4. 標註副本：{_e(folder / 'annotated')}（{len(result.annotated)} 份）")
     console.print(f"5. 總表資料庫：{_e(result.register)}；匯出：{_e(result.master)}")
     console.print(
@@ -357,6 +357,12 @@ def gsheets_annotate(
 
 
 RegisterOpt = Annotated[Path, typer.Option("--register", "-r", help="總表資料庫 (SQLite) 路徑。")]
+YearOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--year", help="計畫年度（民國，如 112；all 為全部年度）。預設：總表中最新的年度。"
+    ),
+]
 register_app = typer.Typer(help="總表資料庫的維護指令。", no_args_is_help=True)
 app.add_typer(register_app, name="register")
 
@@ -405,7 +411,7 @@ def import_(
                 console.print(f"  [red]{_e(f.message)}[/red]")
     cross = [f for findings in summary.cross.values() for f in findings]
     for f in cross:
-        console.print(f"  [red]跨群聚 {f.rule}[/red] {_e(f.message)}")
+        console.print(f"  [red]{_origin(f)} {f.rule}[/red] {_e(f.message)}")
     totals = {k: sum(r.counts()[k] for r in summary.reports) for k in ("error", "warning", "info")}
     totals["error"] += sum(f.severity == "error" for f in cross)
     console.print(
@@ -419,15 +425,15 @@ def import_(
 
 @register_app.command("check")
 def register_check(register: RegisterOpt = Path("clusterbook.sqlite")) -> None:
-    """重新檢核跨群聚規則（同一負責人、同一企業、輔導單位為其他群聚成員）。"""
+    """重新檢核跨群聚規則（同一負責人、同一企業）及輔導紀錄規則（歷年輔導名單、停權名單）。"""
     from clusterbook.register import check as recheck
 
     _require(register)
     findings = recheck(register)
     console = _console()
     for f in findings:
-        console.print(f"[red]{f.rule}[/red] {_e(f.message)}")
-    console.print(f"跨群聚檢核：{len(findings)} 項發現（總表：{_e(register)}）")
+        console.print(f"[red]{_origin(f)} {f.rule}[/red] {_e(f.message)}")
+    console.print(f"跨群聚與輔導紀錄檢核：{len(findings)} 項發現（總表：{_e(register)}）")
     raise typer.Exit(1 if any(f.severity == "error" for f in findings) else 0)
 
 
@@ -437,6 +443,7 @@ def export(
         "master.xlsx"
     ),
     register: RegisterOpt = Path("clusterbook.sqlite"),
+    year: YearOpt = None,
     redact: Annotated[
         bool,
         typer.Option(
@@ -450,7 +457,7 @@ def export(
     from clusterbook.register.export import export as write
 
     _require(register)
-    frames = load(register)
+    frames = _load_year(load, register, year)
     if "proposals" not in frames or frames["proposals"].empty:
         raise UsageError(f"總表 {register} 中還沒有任何提案（請先以 clusterbook import 匯入）")
     out = write(frames, output, redacted=redact)
@@ -484,6 +491,7 @@ def pivot(
         ),
     ] = "table",
     register: RegisterOpt = Path("clusterbook.sqlite"),
+    year: YearOpt = None,
 ) -> None:
     """在終端機快速樞紐分析總表，例如各縣市成員的分群家數、各型態的經費合計。"""
     from clusterbook.register import load
@@ -492,7 +500,7 @@ def pivot(
     if fmt not in ("table", "csv", "json"):
         raise UsageError(f"--format 只接受 table、csv 或 json，收到 {fmt!r}")
     _require(register)
-    frames = load(register)
+    frames = _load_year(load, register, year)
     try:
         result = make_pivot(
             frames, table, rows, columns, values, aggfunc, totals=totals and fmt != "json"
@@ -514,6 +522,90 @@ def pivot(
         for i, row in enumerate(result.text_rows()):
             out.add_row(*map(_e, row), end_section=totals and i == len(result.frame) - 2)
         _console().print(out)
+
+
+def _load_year(load, register: Path, year: str | None):
+    """The register's tables of one year (or all years) as the --year option asks."""
+    if year is not None and year.strip().lower() not in ("all", "全部") and not year.isdigit():
+        raise UsageError(f"--year 請填民國年（如 112）或 all，收到 {year!r}")
+    wanted = None if year is None else ("all" if not year.isdigit() else int(year))
+    try:
+        return load(register, wanted)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _origin(f) -> str:
+    """What a register finding was checked against: another cluster, or the history records."""
+    return "輔導紀錄" if f.rule.startswith("HIST-") else "跨群聚"
+
+
+history_app = typer.Typer(
+    help="歷年輔導名單與停權名單：載入、列出（供輔導紀錄規則核對）。", no_args_is_help=True
+)
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("import")
+def history_import(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(help="輔導名單 (.xlsx、.csv，或先前年度的總表 .sqlite)，可多個。"),
+    ],
+    register: RegisterOpt = Path("clusterbook.sqlite"),
+    year: Annotated[
+        int | None, typer.Option("--year", help="名單未列年度欄時採用的年度（民國，如 111）。")
+    ] = None,
+    banned: Annotated[
+        bool, typer.Option("--banned", help="載入停權名單（柒、六(2) 二年內不得申請者）。")
+    ] = False,
+) -> None:
+    """載入歷年輔導名單（欄位：年度、群聚名稱、提案類別、企業名稱、統一編號、負責人、角色）或停權名單，並重新核對總表中的提案。
+
+    同一名單重複載入不會重複新增。結束代碼：0 全部載入；1 有資料列無法採用；2 有檔案無法讀取。
+    """
+    from clusterbook.history import import_history
+
+    loaded = import_history([str(s) for s in sources], register, banned=banned, year=year)
+    console = _console()
+    for item in loaded:
+        for f in item.findings:
+            style = "red" if f.severity == "error" else "yellow"
+            console.print(f"  [{style}]{f.rule}[/{style}] {_e(f.message)}")
+        if not item.fatal:
+            years = "、".join(f"{y}年度" for y in item.years)
+            what = "停權名單" if banned else f"輔導名單（{years}）" if years else "輔導名單"
+            console.print(
+                f"{_e(item.source)}：{what}新增 {item.added} 筆、已存在 {item.present} 筆"
+            )
+    code = (
+        2
+        if any(x.fatal for x in loaded)
+        else 1
+        if any(f.severity == "error" for x in loaded for f in x.findings)
+        else 0
+    )
+    raise typer.Exit(code)
+
+
+@history_app.command("list")
+def history_list(register: RegisterOpt = Path("clusterbook.sqlite")) -> None:
+    """列出總表中已載入的輔導名單（各年度群聚數、企業數）與停權名單。"""
+    from rich.table import Table
+
+    from clusterbook.history import history_summary
+
+    _require(register)
+    years, banned = history_summary(register)
+    table = Table("年度", "群聚數", "企業數", title="已載入的歷年輔導名單")
+    for year, clusters, firms in years:
+        table.add_row(f"{year}", f"{clusters:,}", f"{firms:,}")
+    console = _console()
+    if years:
+        console.print(table)
+    else:
+        console.print("尚未載入任何輔導名單（clusterbook history import 名單.xlsx）。")
+    console.print(f"停權名單：{banned:,} 個單位")
 
 
 def _require(register: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ class DemoResult:
     proposals: list[Path] = field(default_factory=list)
     annotated: list[Path] = field(default_factory=list)
     register: Path | None = None
+    history: list[Path] = field(default_factory=list)
     master: Path | None = None
     summary: ImportSummary | None = None
 
@@ -22,9 +24,10 @@ class DemoResult:
 def run_demo(folder: str | Path, *, program: str = "dc112", jobs: int = 1) -> DemoResult:
     """Build everything in ``folder`` (a fresh register each time) and return what was made."""
     from clusterbook.annotate import annotate_xlsx, annotated_name
+    from clusterbook.history import import_history
     from clusterbook.register import import_sources, load
     from clusterbook.register.export import export
-    from clusterbook.samples import sample_proposals
+    from clusterbook.samples import sample_history, sample_proposals
     from clusterbook.workbook.fill import fill_file
     from clusterbook.workbook.xlsx import write_template
 
@@ -40,6 +43,13 @@ def run_demo(folder: str | Path, *, program: str = "dc112", jobs: int = 1) -> De
     result.register = folder / "clusterbook.sqlite"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{result.register}{suffix}").unlink(missing_ok=True)
+    (folder / "history").mkdir(exist_ok=True)
+    for name, rows in sample_history(program).items():
+        path = folder / "history" / name
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+        result.history.append(path)
+        import_history([path], result.register, banned=name.startswith("停權"))
     result.summary = import_sources([str(p) for p in result.proposals], result.register, jobs=jobs)
     for i, report in enumerate(result.summary.reports):
         if not report.fatal:

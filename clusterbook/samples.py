@@ -536,3 +536,49 @@ def _break(data: FormData) -> None:
     data.fields["proposal.date"] = (
         dt.date(2023, 3, 9).strftime("%Y年%m月%d日").replace("2023年", "民國112年")
     )
+
+
+def sample_history(program: str = "dc112") -> dict[str, list[list[object]]]:
+    """The demo's invented records, as tables (header row first): last year's roster, in which
+    the B類 sample's cluster (its original members and two firms that left) and a few members
+    of the A類 samples appear, and a list of barred units."""
+    prog = load_program(program)
+    last = prog.params["year_roc"] - 1
+    rng = random.Random(last)
+    used: set[str] = set()
+    rows: list[list[object]] = [
+        ["年度", "群聚名稱", "提案類別", "企業名稱", "統一編號", "負責人", "角色"]
+    ]
+    by_key = {s.key: build(prog, s) for s in SCENARIOS}
+    tea = next(s for s in SCENARIOS if s.category == "B類")
+    tea_members = by_key[tea.key].tables["members"]
+    prior = by_key[tea.key].fields["proposal.prior_members"]
+    originals = [m for m in tea_members if m["members.original_member"] == "有"]
+    for m in originals:
+        rows.append([last, f"{tea.theme}群聚", "A類", m["members.name"], m["members.ubn"],
+                     m["members.owner_name"], m["members.role"]])  # fmt: skip
+    for i in range(prior - len(originals)):
+        rows.append([last, f"{tea.theme}群聚", "A類", f"{tea.places[0][1]}退出茶行{i + 1}",
+                     _ubn(rng, used), _person(rng), "群聚成員企業"])  # fmt: skip
+    # the A類 samples' members coached last year, and one who declared 無 (the broken sample)
+    coached = [
+        m
+        for s in SCENARIOS
+        if s.category == "A類"
+        for m in by_key[s.key].tables["members"]
+        if m["members.coached_last_year"] == "有"
+    ]
+    coached.append(by_key["penghu-sea"].tables["members"][2])
+    for m in coached:
+        rows.append([last, "東部好物數位群聚", "A類", m["members.name"], m["members.ubn"],
+                     m["members.owner_name"], "群聚成員企業"])  # fmt: skip
+    banned = [
+        ["統一編號", "單位名稱", "日期", "事由"],
+        [
+            _ubn(rng, used),
+            "範例數位行銷有限公司",
+            f"{last}/06/30",
+            "主動放棄執行政府計畫（非不可抗力）",
+        ],
+    ]
+    return {f"{last}年度輔導名單.csv": rows, "停權名單.csv": banned}

@@ -46,7 +46,8 @@ class ImportSummary:
     results: list[ImportResult] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
     cross: dict[int, list[Finding]] = field(default_factory=dict)
-    """Cross-cluster findings on the imported submissions, by submission id."""
+    """Cross-cluster (REG-*) and history (HIST-*) findings on the imported submissions, by
+    submission id."""
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -97,7 +98,7 @@ def import_sources(
 
 
 def _cross_findings(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[Finding]]:
-    """The current cross-cluster findings stored on these submissions."""
+    """The current cross-cluster and history findings stored on these submissions."""
     from clusterbook.findings import Finding
 
     out: dict[int, list[Finding]] = {}
@@ -106,7 +107,7 @@ def _cross_findings(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[
     marks = ",".join("?" * len(ids))
     sql = (
         f"SELECT submission_id, rule, severity, message, sheet, cell, value, field FROM ({CURRENT_FINDINGS})"
-        f" WHERE rule LIKE 'REG-%' AND submission_id IN ({marks})"
+        f" WHERE (rule LIKE 'REG-%' OR rule LIKE 'HIST-%') AND submission_id IN ({marks})"
     )
     sources = dict(conn.execute(f"SELECT id, source FROM submissions WHERE id IN ({marks})", ids))
     for sid, rule, severity, message, sheet, cell, value, fid in conn.execute(sql, ids):
@@ -128,8 +129,10 @@ def check(path: str | Path = DEFAULT_PATH) -> list:
         conn.close()
 
 
-def load(path: str | Path = DEFAULT_PATH) -> dict[str, pd.DataFrame]:
-    """The current revision of every proposal, one DataFrame per register table."""
+def load(path: str | Path = DEFAULT_PATH, year: int | str | None = None) -> dict[str, pd.DataFrame]:
+    """The current revision of every proposal of one program year (民國; default: the latest
+    in the register; ``"all"``: every year), one DataFrame per register table. Proposals and
+    their child tables carry ``year``."""
     import pandas as pd
 
     path = Path(path)
@@ -137,13 +140,18 @@ def load(path: str | Path = DEFAULT_PATH) -> dict[str, pd.DataFrame]:
         raise FileNotFoundError(f"找不到總表資料庫 {path}（請先執行 clusterbook import）")
     conn = connect(path)
     try:
-        names = [t for t in tables(conn) if t not in ("submissions", "findings")]
+        names = [
+            t
+            for t in tables(conn)
+            if t not in ("submissions", "findings") and not t.startswith("history_")
+        ]
         out = {"submissions": pd.read_sql_query("SELECT * FROM current_submissions", conn)}
         out["findings"] = pd.read_sql_query(CURRENT_FINDINGS, conn)
         for name in names:
             out[name] = pd.read_sql_query(f'SELECT * FROM "current_{name}"', conn)
     finally:
         conn.close()
+    out = _of_year(out, year)
     proposals = out.get("proposals")
     if proposals is None:
         return out
@@ -153,11 +161,11 @@ def load(path: str | Path = DEFAULT_PATH) -> dict[str, pd.DataFrame]:
     proposals["errors"] = proposals["submission_id"].map(errors).fillna(0).astype(int)
     proposals["eligible"] = proposals["errors"] == 0
     proposals["status"] = proposals["eligible"].map({True: "符合", False: "不符合"})
-    subs = out["submissions"][["id", "revision", "source", "imported_at"]].rename(
+    subs = out["submissions"][["id", "year", "revision", "source", "imported_at"]].rename(
         columns={"id": "submission_id"}
     )
     out["proposals"] = proposals.merge(subs, on="submission_id", how="left")
-    context = proposals[["submission_id", *CONTEXT]].rename(
+    context = out["proposals"][["submission_id", *CONTEXT, "year"]].rename(
         columns={"category": "proposal_category"}
     )
     for name, frame in out.items():
@@ -165,4 +173,37 @@ def load(path: str | Path = DEFAULT_PATH) -> dict[str, pd.DataFrame]:
             continue
         clash = [c for c in context.columns if c in frame.columns and c != "submission_id"]
         out[name] = frame.merge(context.drop(columns=clash), on="submission_id", how="left")
+    return out
+
+
+def years(path: str | Path = DEFAULT_PATH) -> list[int]:
+    """The program years (民國) a register holds, oldest first."""
+    conn = connect(path)
+    try:
+        return [
+            int(y)
+            for (y,) in conn.execute(
+                "SELECT DISTINCT year FROM current_submissions WHERE year IS NOT NULL ORDER BY year"
+            )
+        ]
+    finally:
+        conn.close()
+
+
+def _of_year(frames: dict[str, pd.DataFrame], year: int | str | None) -> dict[str, pd.DataFrame]:
+    """Keep the submissions of one year (default: the latest); ``"all"`` keeps them all."""
+    if year == "all":
+        return frames
+    held = sorted(int(y) for y in frames["submissions"]["year"].dropna().unique())
+    if not held:
+        return frames
+    wanted = held[-1] if year is None else int(year)
+    if wanted not in held:
+        shown = "、".join(f"{y}年度" for y in held)
+        raise ValueError(f"總表中沒有 {wanted} 年度的提案（目前有：{shown}）")
+    ids = set(frames["submissions"].loc[frames["submissions"]["year"] == wanted, "id"])
+    out = {}
+    for name, frame in frames.items():
+        key = "id" if name == "submissions" else "submission_id"
+        out[name] = frame[frame[key].isin(ids)].reset_index(drop=True) if key in frame else frame
     return out

@@ -17,7 +17,10 @@ from clusterbook.workbook.spec import load_program
 
 RULES = ("REG-DUP-OWNER", "REG-DUP-COMPANY")
 
-_OTHERS = "SELECT id FROM current_submissions WHERE id < :sid"
+_OTHERS = (  # the current proposals of the same program year imported before this one
+    "SELECT id FROM current_submissions WHERE id < :sid"
+    " AND year IS (SELECT year FROM submissions WHERE id = :sid)"
+)
 _MEMBER_PAIRS = {
     # rule: (the member column compared, the extra condition that makes it the same owner)
     "REG-DUP-COMPANY": ("ubn", "1"),
@@ -86,13 +89,18 @@ def cross_check(conn: sqlite3.Connection, sid: int) -> list[tuple[int, Finding, 
 
 
 def recheck_all(conn: sqlite3.Connection) -> list[tuple[int, Finding, int]]:
-    """Recompute every cross-cluster finding among the current proposals, in one transaction."""
+    """Recompute every cross-cluster and history finding among the current proposals, in one
+    transaction."""
+    from clusterbook.history.rules import history_check
+
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute(f"DELETE FROM findings WHERE rule IN ({','.join('?' * len(RULES))})", RULES)
+        conn.execute("DELETE FROM findings WHERE rule LIKE 'HIST-%'")
         found = []
         for (sid,) in conn.execute("SELECT id FROM current_submissions ORDER BY id").fetchall():
             found += cross_check(conn, sid)
+            found += history_check(conn, sid)
         conn.execute("COMMIT")
         return found
     except BaseException:

@@ -40,6 +40,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
     id INTEGER PRIMARY KEY,
     proposal_key TEXT NOT NULL,
+    year INTEGER,
     unit_ubn TEXT,
     cluster_name TEXT,
     revision INTEGER NOT NULL,
@@ -74,6 +75,32 @@ CREATE VIEW IF NOT EXISTS current_submissions AS
 """
 
 
+HISTORY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS history_rosters (
+    year INTEGER NOT NULL,
+    cluster_name TEXT NOT NULL,
+    category TEXT,
+    company TEXT,
+    ubn TEXT NOT NULL,
+    owner TEXT,
+    role TEXT,
+    source TEXT,
+    UNIQUE (year, cluster_name, ubn)
+);
+CREATE INDEX IF NOT EXISTS history_rosters_ubn ON history_rosters (ubn, year);
+CREATE INDEX IF NOT EXISTS history_rosters_cluster ON history_rosters (year, cluster_name);
+CREATE TABLE IF NOT EXISTS history_banned (
+    ubn TEXT NOT NULL,
+    name TEXT,
+    date TEXT NOT NULL,
+    reason TEXT,
+    source TEXT,
+    UNIQUE (ubn, date)
+);
+"""
+"""The program office's records: rosters of earlier years (歷年輔導名單) and barred units."""
+
+
 @dataclass(frozen=True)
 class ImportResult:
     source: str
@@ -92,11 +119,35 @@ def connect(path: str | Path = DEFAULT_PATH) -> sqlite3.Connection:
         _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        _retrying(lambda: conn.executescript(SCHEMA))
+        _retrying(lambda: conn.executescript(SCHEMA + HISTORY_SCHEMA))
+        _retrying(lambda: _add_years(conn))
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _add_years(conn: sqlite3.Connection) -> None:
+    """A register made before it held several program years: give every submission its
+    year (民國, from its program) and put the year into its proposal key."""
+    if "year" in {r[1] for r in conn.execute("PRAGMA table_info(submissions)")}:
+        return
+    from clusterbook.workbook.spec import load_program
+
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("ALTER TABLE submissions ADD COLUMN year INTEGER")
+        for (program,) in conn.execute("SELECT DISTINCT program FROM submissions").fetchall():
+            year = load_program(program).params["year_roc"]
+            conn.execute(
+                "UPDATE submissions SET year = ?, proposal_key = ? || '|' || proposal_key"
+                " WHERE program = ?",
+                (year, str(year), program),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:
@@ -143,9 +194,11 @@ def import_report(
     p = report.proposal
     if p is None:
         return ImportResult(report.source, "unreadable")
+    from clusterbook.history.rules import history_check
     from clusterbook.register.crosscheck import cross_check
 
-    key = "|".join(p.key)
+    year = p.program.params["year_roc"]
+    key = "|".join((str(year), *p.key))
     f = p.fields
     title = f"{f.get('proposal.cluster_name')}（{f.get('proposal.category')}／{f.get('proposal.cluster_type')}）"
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
@@ -164,11 +217,12 @@ def import_report(
             revision = 1 if last is None else last[1] + 1
             counts = report.counts()
             cur = conn.execute(
-                "INSERT INTO submissions (proposal_key, unit_ubn, cluster_name, revision, source, sha256, template_id,"
+                "INSERT INTO submissions (proposal_key, year, unit_ubn, cluster_name, revision, source, sha256, template_id,"
                 " program, version, spec_hash, imported_at, errors, warnings, infos)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key,
+                    year,
                     p.key[0],
                     p.key[1],
                     revision,
@@ -189,6 +243,7 @@ def import_report(
                 _insert(conn, table, columns, [(sid, *v) for v in values])
             _insert_findings(conn, sid, report.findings)
             cross_check(conn, sid)
+            history_check(conn, sid)
             conn.execute("COMMIT")
             status = "imported" if revision == 1 else "revision"
             return ImportResult(report.source, status, sid, revision, title)

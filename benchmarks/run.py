@@ -70,6 +70,40 @@ def corpus(distinct: int) -> list[Path]:
     return out
 
 
+def rosters(base: list[Path], db: Path, *, years: int, rows_per_year: int) -> None:
+    """A register holding ``years`` rosters of invented clusters of 12, the last year's also
+    listing every member of the corpus, so that the history rules have work to do."""
+    import csv
+
+    from clusterbook.history import import_history
+    from clusterbook.importers import read_proposal
+    from clusterbook.ubn import ubn_check_digit_candidates
+
+    numbers = (
+        c
+        for prefix in range(1_000_000, 10**7)
+        for c in ubn_check_digit_candidates(f"{prefix:07d}")[:1]
+    )
+    real = [m for p in base for m in read_proposal(p).tables["members"][["name", "ubn"]].values]
+    head = ["年度", "群聚名稱", "提案類別", "企業名稱", "統一編號", "負責人", "角色"]
+    folder = db.parent / "rosters"
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for year in range(111 - years + 1, 112):
+        rows = [head]
+        for i in range(rows_per_year):
+            rows.append(
+                [year, f"群聚{year}-{i // 12}", "A類", f"企業{i}", next(numbers), "某某", ""]
+            )
+        if year == 111:
+            rows += [[year, "前一年群聚", "A類", name, ubn, "某某", ""] for name, ubn in real]
+        path = folder / f"{year}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+        paths.append(path)
+    import_history(paths, db)
+
+
 def files(n: int, base: list[Path], folder: Path) -> list[str]:
     """n file paths (copies of the distinct ones, so nothing is cached by name)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -173,6 +207,18 @@ def main() -> None:
         import_t, import_peak = median(
             clusterbook("import", *paths, "--register", str(db), "--jobs", "2"), repeat, setup=fresh
         )
+        history_db = work / "history.sqlite"
+        rosters(base, history_db, years=10, rows_per_year=5_000)
+
+        def fresh_with_history() -> None:
+            fresh()
+            shutil.copyfile(history_db, db)
+
+        history_t, history_peak = median(
+            clusterbook("import", *paths, "--register", str(db), "--jobs", "2"),
+            repeat,
+            setup=fresh_with_history,
+        )
         export_t, export_peak = median(
             clusterbook("export", "--register", str(db), "-o", str(work / "master.xlsx")), repeat
         )
@@ -181,6 +227,14 @@ def main() -> None:
                 f"import N={n} into a fresh register --jobs 2",
                 f"{import_t:.2f} s, peak {import_peak} MiB",
                 f"check of the same files {check_t:.2f} s: {import_t / check_t:.2f}×",
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"import N={n} against 10 years of rosters (50,000 rows) --jobs 2",
+                f"{history_t:.2f} s, peak {history_peak} MiB",
+                f"the same import without history {import_t:.2f} s: **{history_t / import_t:.2f}×**",
                 "",
             )
         )

@@ -105,3 +105,17 @@ def typed_dates(data: FormData, epoch: dt.datetime) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def cell(layout, fid: str, index: int | None = None) -> tuple[str, str]:
+    """(sheet, A1 cell) of a field, or of row ``index`` of a table column."""
+    from clusterbook.workbook import a1
+
+    ref = layout.fields[fid]
+    r, c = (ref.first_row, ref.first_col) if index is None else ref.cell_at(index)
+    return ref.sheet, a1.cell(r, c)
+
+
+def at(report, rule: str) -> list[tuple[str, str]]:
+    """Where a rule fired: (sheet, cell) of each of its findings."""
+    return [(f.sheet, f.cell) for f in report.findings if f.rule == rule]

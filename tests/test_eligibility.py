@@ -8,23 +8,12 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from clusterbook.workbook import a1
-from tests.helpers import TODAY, check_data, clean_data, rules
+from tests.helpers import TODAY, at, cell, check_data, clean_data, rules
 
 
 @pytest.fixture(scope="module")
 def wb_template(template_file):
     return openpyxl.load_workbook(template_file)
-
-
-def cell(layout, fid, index=None):
-    ref = layout.fields[fid]
-    r, c = (ref.first_row, ref.first_col) if index is None else ref.cell_at(index)
-    return ref.sheet, a1.cell(r, c)
-
-
-def at(report, rule):
-    return [(f.sheet, f.cell) for f in report.findings if f.rule == rule]
 
 
 def members(data):

@@ -121,6 +121,7 @@ def test_a_roster_missing_columns_is_refused_with_what_is_missing(tmp_path):
     path = write_csv(tmp_path / "r.csv", [["群聚名稱", "企業名稱"], ["甲", "乙"]])
     loaded = import_history([path], tmp_path / "r.sqlite")[0]
     assert loaded.fatal and loaded.added == 0
+    assert [f.rule for f in loaded.findings] == ["HIST-COLUMNS"]
     message = loaded.findings[0].message
     assert "「年度」" in message and "「統一編號」" in message and "群聚名稱、企業名稱" in message
 

@@ -24,14 +24,14 @@ def import_history(
     banned: bool = False,
     year: int | None = None,
 ) -> list[Loaded]:
-    """Load each file (one transaction each), then recheck the current proposals' history."""
-    from clusterbook.history.rules import recheck_history
+    """Load each file (one transaction each), then recheck the current proposals."""
+    from clusterbook.register.crosscheck import recheck_all
 
     conn = connect(path)
     try:
         loaded = [load_records(conn, s, banned=banned, year=year) for s in sources]
         if any(x.added for x in loaded):
-            recheck_history(conn)
+            recheck_all(conn)
         return loaded
     finally:
         conn.close()

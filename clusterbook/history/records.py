@@ -28,6 +28,9 @@ from clusterbook.workbook.programs import DEFAULT_PROGRAM
 from clusterbook.workbook.spec import Program, load_program
 
 
+RULES = ("HIST-COLUMNS", "HIST-ROW-INVALID", "HIST-ROW-DUPLICATE")
+
+
 @functools.cache
 def history_spec(program: str = DEFAULT_PROGRAM) -> dict[str, Any]:
     """``history.yaml`` of a program folder."""
@@ -69,9 +72,7 @@ def load_records(
         table = _table(source, prog, out)
         if table is None:
             return out
-        rows = (
-            _banned_rows(table, prog, out) if banned else _roster_rows(table, prog, out, year)
-        )
+        rows = _banned_rows(table, prog, out) if banned else _roster_rows(table, prog, out, year)
     if out.fatal:
         return out
     _store(conn, out, rows)
@@ -140,6 +141,19 @@ def _columns(
     return found
 
 
+def _rows(rows, cols: dict[str, int]):
+    """(row number, a getter of the row's cell by column name) of every non-blank data row."""
+    for number, cells in rows[1:]:
+        if all(choice_key(v) == "" for v in cells):
+            continue
+
+        def get(name: str, cells=cells) -> Any:
+            i = cols.get(name)
+            return cells[i] if i is not None and i < len(cells) else None
+
+        yield number, get
+
+
 def _header_key(value: Any) -> str:
     return choice_key(value).replace("台", "臺")
 
@@ -151,14 +165,7 @@ def _roster_rows(rows, prog: Program, out: Loaded, year: int | None) -> list[tup
         return []
     records: list[tuple] = []
     seen: dict[tuple, int] = {}
-    for number, cells in rows[1:]:
-
-        def get(name: str, cells=cells) -> Any:
-            i = cols.get(name)
-            return cells[i] if i is not None and i < len(cells) else None
-
-        if all(choice_key(v) == "" for v in cells):
-            continue
+    for number, get in _rows(rows, cols):
         try:
             row_year = _year(get("year")) if get("year") not in (None, "") else year
             if row_year is None:
@@ -206,14 +213,7 @@ def _banned_rows(rows, prog: Program, out: Loaded) -> list[tuple]:
     if cols is None:
         return []
     records: list[tuple] = []
-    for number, cells in rows[1:]:
-
-        def get(name: str, cells=cells) -> Any:
-            i = cols.get(name)
-            return cells[i] if i is not None and i < len(cells) else None
-
-        if all(choice_key(v) == "" for v in cells):
-            continue
+    for number, get in _rows(rows, cols):
         try:
             ubn = _ubn(get("ubn"))
             day = clean_date(get("date")).value

@@ -17,6 +17,17 @@ from clusterbook.workbook import a1
 from clusterbook.workbook.layout import build_layout
 from clusterbook.workbook.spec import Program, load_program
 
+RULES = (
+    "HIST-DECLARED-COACHED",
+    "HIST-COACHED-NOT-FOUND",
+    "HIST-NEW-RECENT",
+    "HIST-B-NOT-FOUND",
+    "HIST-REPLACEMENT",
+    "HIST-PRIOR-COUNT",
+    "HIST-A-COACHED",
+    "HIST-BANNED",
+    "HIST-UNAVAILABLE",
+)
 YES = "有"
 B_CLASS = "B類"
 
@@ -95,20 +106,6 @@ def history_check(conn: sqlite3.Connection, sid: int) -> list[tuple[int, Finding
         ],
     )
     return found
-
-
-def recheck_history(conn: sqlite3.Connection) -> list[tuple[int, Finding, None]]:
-    """The history findings of every current proposal, recomputed in one transaction."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        found = []
-        for (sid,) in conn.execute("SELECT id FROM current_submissions ORDER BY id").fetchall():
-            found += history_check(conn, sid)
-        conn.execute("COMMIT")
-        return found
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _text(value) -> str | None:

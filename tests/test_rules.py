@@ -378,7 +378,10 @@ def test_every_rule_is_made_to_fire_by_some_test(program):
 
     here = Path(__file__).resolve().parent
     own = Path(__file__).read_text(encoding="utf-8")
-    own = own[: own.index("LAYOUT_FREE =")] + own[own.index("def test_every_catalog_rule_is_implemented(") :]  # minus the id lists
+    own = (
+        own[: own.index("LAYOUT_FREE =")]
+        + own[own.index("def test_every_catalog_rule_is_implemented(") :]
+    )  # minus the id lists
     texts = "\n".join(
         p.read_text(encoding="utf-8") for p in here.glob("*.py") if p.name != "test_rules.py"
     )

@@ -27,7 +27,6 @@ from clusterbook.ubn import is_valid_ubn
 from clusterbook.workbook.programs import DEFAULT_PROGRAM
 from clusterbook.workbook.spec import Program, load_program
 
-
 RULES = ("HIST-COLUMNS", "HIST-ROW-INVALID", "HIST-ROW-DUPLICATE")
 
 

@@ -35,6 +35,7 @@ import pytest
 from clusterbook.register import import_sources
 from clusterbook.register.store import connect
 from clusterbook.samples import random_proposal
+from clusterbook.workbook.spec import load_program
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(9100, 9124)  # 2 × 12 distinct proposals
@@ -186,9 +187,10 @@ def corpus(tmp_path_factory) -> Corpus:
     assert [w.wait(TIMEOUT) for w in writers] == [0, 0]
     files = [out / f"p{s}.xlsx" for s in seeds]
     members = {}
+    year = load_program("dc112").params["year_roc"]  # the register keys proposals by year
     for seed in SEEDS:
         data = random_proposal(seed, members=MEMBERS)
-        members[f"{data.fields['unit.ubn']}|{data.fields['proposal.cluster_name']}"] = len(
+        members[f"{year}|{data.fields['unit.ubn']}|{data.fields['proposal.cluster_name']}"] = len(
             data.tables["members"]
         )
     assert len(members) == len(files), "the seeds must give distinct proposal keys"

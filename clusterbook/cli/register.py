@@ -10,134 +10,184 @@ import typer
 
 from clusterbook.cli.common import (
     CredentialsOpt,
+    ForceOpt,
+    JobsOpt,
     RegisterOpt,
     UsageError,
+    choice,
     console,
     e,
+    jobs,
+    output_file,
     progress,
+    register_errors,
     require,
+    writable_register,
 )
+from clusterbook.cli.zh import Command, Group
 
-app = typer.Typer(help="總表資料庫的維護指令。", no_args_is_help=True)
+app = typer.Typer(help="總表資料庫的維護指令。", cls=Group, no_args_is_help=True)
+STATUS = {
+    "imported": "新匯入",
+    "revision": "新版本",
+    "unchanged": "未變更",
+    "unreadable": "無法讀取",
+}
 
 
 def import_(
     sources: Annotated[
-        list[str], typer.Argument(help="提案活頁簿 (.xlsx) 或 Google 試算表網址／金鑰，可多個。")
+        list[str],
+        typer.Argument(
+            metavar="檔案或網址",
+            help="填好的提案活頁簿 (.xlsx)，或 Google 試算表的網址或金鑰；可以一次列多個。",
+        ),
     ],
     register: RegisterOpt = Path("clusterbook.sqlite"),
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="平行檢核的行程數（預設為 CPU 核心數）。")
-    ] = 0,
+    job_count: JobsOpt = None,
     credentials: CredentialsOpt = None,
 ) -> None:
     """檢核並匯入總表：同一提案（統一編號＋群聚名稱）內容變更即成為新版本，內容相同則不變。
 
-    結束代碼：0 全部匯入且無錯誤；1 有提案含錯誤；2 有檔案無法讀取（其他檔案仍會匯入）。
+    每個檔案都列出結論（符合／不符合，含跨群聚規則）。結束代碼：0 全部匯入且無錯誤；1 有提案含錯誤；2 有檔案無法讀取（其他檔案仍會匯入）。
     """
-    from clusterbook.batch import default_jobs
-    from clusterbook.findings import SEVERITY_LABELS
+    from clusterbook.cli.findings import counts_text, print_item, print_total, verdict_text
     from clusterbook.register import import_sources
+    from clusterbook.register.columns import local_time
 
-    with progress(len(sources)) as bar:
+    writable_register(register)
+    with progress(len(sources)) as bar, register_errors(register):
         task = bar.add_task("匯入中", total=len(sources))
         summary = import_sources(
             sources,
             register,
-            jobs=jobs or default_jobs(),
+            jobs=jobs(job_count),
             credentials=credentials,
             progress=lambda _r: bar.advance(task),
         )
     out = console()
-    labels = {
-        "imported": "新匯入",
-        "revision": "新版本",
-        "unchanged": "未變更",
-        "unreadable": "無法讀取",
-    }
-    for result, report in zip(summary.results, summary.reports, strict=True):
+    for i, result in enumerate(summary.results):
         rev = f" 第 {result.revision} 版" if result.revision else ""
-        counts = "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in report.counts().items())
-        out.print(f"{labels[result.status]}{rev}：{e(result.source)}（{counts}）")
-        for f in report.findings:
+        found = summary.findings(i)
+        verdict = "" if result.status == "unreadable" else f"{verdict_text(summary.verdict(i))}；"
+        out.print(
+            f"{STATUS[result.status]}{rev}：{e(result.source)}（{verdict}{counts_text(found)}）"
+        )
+        if result.same_as is not None:
+            when = local_time(result.same_as_at)
+            out.print(f"  內容與第 {result.same_as} 版（{when} 匯入）相同，已設為目前版本。")
+        for f in summary.reports[i].findings:
             if f.fatal:
-                out.print(f"  [red]{e(f.message)}[/red]")
-    cross = [f for findings in summary.cross.values() for f in findings]
-    for f in cross:
-        out.print(f"  [red]跨群聚 {f.rule}[/red] {e(f.message)}")
-    totals = {k: sum(r.counts()[k] for r in summary.reports) for k in ("error", "warning", "info")}
-    totals["error"] += sum(f.severity == "error" for f in cross)
-    out.print(
-        f"[bold]合計[/bold]：新匯入 {summary.count('imported')}、新版本 {summary.count('revision')}、"
-        f"未變更 {summary.count('unchanged')}、無法讀取 {summary.count('unreadable')}；"
-        + "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in totals.items())
-        + f"（總表：{register}）"
-    )
+                print_item(out, 2, "", "red", f.message)
+        for f in summary.cross.get(result.submission_id, []):
+            print_item(out, 2, f"跨群聚 {f.rule}", "red", f.message)
+    counts = "、".join(f"{label} {summary.count(key)}" for key, label in STATUS.items())
+    out.print(f"[bold]匯入[/bold]：{counts}（總表：{e(register)}）")
+    verdicts = [summary.verdict(i) for i in range(len(summary.results))]
+    print_total(out, verdicts, [f for i in range(len(verdicts)) for f in summary.findings(i)])
     raise typer.Exit(summary.exit_code)
 
 
-@app.command("check")
+@app.command("check", cls=Command)
 def register_check(register: RegisterOpt = Path("clusterbook.sqlite")) -> None:
-    """重新檢核跨群聚規則（同一負責人、同一企業、輔導單位為其他群聚成員）。"""
+    """重新檢核跨群聚規則（同一負責人、同一企業參與兩個群聚）。"""
+    from clusterbook.cli.findings import print_item
     from clusterbook.register import check as recheck
 
     require(register)
-    findings = recheck(register)
+    with register_errors(register):
+        findings = recheck(register)
     out = console()
     for f in findings:
-        out.print(f"[red]{f.rule}[/red] {e(f.message)}")
+        print_item(out, 0, f.rule, "red", f.message)
     out.print(f"跨群聚檢核：{len(findings)} 項發現（總表：{e(register)}）")
     raise typer.Exit(1 if any(f.severity == "error" for f in findings) else 0)
 
 
 def export(
-    output: Annotated[Path, typer.Option("--output", "-o", help="輸出的 .xlsx 路徑。")] = Path(
-        "master.xlsx"
-    ),
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="檔案",
+            help="輸出的活頁簿檔名 (.xlsx)；已有同名檔案時，只覆寫先前匯出的總表。",
+        ),
+    ] = Path("master.xlsx"),
     register: RegisterOpt = Path("clusterbook.sqlite"),
     redact: Annotated[
         bool,
         typer.Option(
             "--redact",
-            help="遮蔽個人資料：姓名、電話、E-Mail， 及可識別個人的負責人性別、年齡、屬性； 來源檔案只留檔名。",
+            help="遮蔽個人資料：姓名、電話、E-Mail，及可識別個人的負責人性別、年齡、屬性；"
+            "來源檔案只留檔名。",
         ),
     ] = False,
+    force: ForceOpt = False,
 ) -> None:
     """匯出總表 master.xlsx：每類資料一個 Excel 表格（中文欄名、金額與日期格式），摘要頁以公式即時彙總並附圖表。"""
+    from clusterbook.outputs import MASTER
     from clusterbook.register import load
     from clusterbook.register.export import export as write
 
     require(register)
-    frames = load(register)
+    output = output_file(output, MASTER, force)
+    with register_errors(register):
+        frames = load(register)
     if "proposals" not in frames or frames["proposals"].empty:
-        raise UsageError(f"總表 {register} 中還沒有任何提案（請先以 clusterbook import 匯入）")
+        raise UsageError(f"總表 {register} 中還沒有任何提案：請先以 clusterbook import 匯入。")
     out = write(frames, output, redacted=redact)
-    console().print(f"已匯出總表：{e(out)}" + ("（已遮蔽個人資料）" if redact else ""))
+    status = frames["proposals"]["status"].value_counts()
+    tally = "、".join(f"{v} {int(status.get(v, 0))}" for v in ("符合", "不符合"))
+    console().print(
+        f"已匯出總表：{e(out)}（{len(frames['proposals'])} 個提案：{tally}）"
+        + ("（已遮蔽個人資料）" if redact else "")
+    )
 
 
 def pivot(
     table: Annotated[
         str,
         typer.Option(
-            "--table", "-t", help="資料表的工作表名稱或代號，例如 成員、經費、提案 或 members。"
+            "--table",
+            "-t",
+            metavar="資料表",
+            help="資料表的工作表名稱或代號，例如 成員、經費、提案 或 members。",
         ),
     ],
     rows: Annotated[
         str,
-        typer.Option("--rows", help="列的欄位：中文欄名、簡稱或代號， 例如 縣市、型態、county。"),
+        typer.Option(
+            "--rows",
+            metavar="欄位",
+            help="列的欄位：中文欄名、簡稱或代號，例如 縣市、型態、county。",
+        ),
     ],
-    columns: Annotated[str | None, typer.Option("--columns", help="欄的欄位，例如 分群。")] = None,
-    values: Annotated[
-        str | None, typer.Option("--values", help="要彙總的數值欄位，例如 金額。")
+    columns: Annotated[
+        str | None, typer.Option("--columns", metavar="欄位", help="欄的欄位，例如 分群。")
     ] = None,
-    aggfunc: Annotated[str, typer.Option("--aggfunc", help="count、sum 或 mean。")] = "count",
+    values: Annotated[
+        str | None,
+        typer.Option("--values", metavar="欄位", help="要彙總的數值欄位，例如 金額。"),
+    ] = None,
+    aggfunc: Annotated[
+        str,
+        typer.Option(
+            "--aggfunc",
+            metavar="方式",
+            help="彙總方式：count（筆數）、sum（合計，需 --values）或 mean（平均，需 --values）。",
+        ),
+    ] = "count",
     totals: Annotated[
         bool, typer.Option("--totals/--no-totals", help="加上合計列與合計欄（json 不加）。")
     ] = True,
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="table、csv（UTF-8 含 BOM、中文欄名） 或 json（欄位代號）。"
+            "--format",
+            "-f",
+            metavar="格式",
+            help="輸出格式：table（表格）、csv（UTF-8 含 BOM、中文欄名）或 json（欄位代號）。",
         ),
     ] = "table",
     register: RegisterOpt = Path("clusterbook.sqlite"),
@@ -146,10 +196,10 @@ def pivot(
     from clusterbook.register import load
     from clusterbook.register.pivot import make_pivot
 
-    if fmt not in ("table", "csv", "json"):
-        raise UsageError(f"--format 只接受 table、csv 或 json，收到 {fmt!r}")
+    fmt = choice("--format", fmt, ("table", "csv", "json"))
     require(register)
-    frames = load(register)
+    with register_errors(register):
+        frames = load(register)
     try:
         result = make_pivot(
             frames, table, rows, columns, values, aggfunc, totals=totals and fmt != "json"

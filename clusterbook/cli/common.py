@@ -123,6 +123,13 @@ def require(register: Path) -> None:
         raise UsageError(
             f"找不到總表資料庫 {register}：請先執行 clusterbook import，或以 --register 指定。"
         )
+    from clusterbook.register.store import is_register
+
+    if not is_register(register):
+        raise UsageError(
+            f"{register} 不是總表資料庫（或已損毀）：請以 --register 指定 clusterbook import "
+            "建立的檔案。"
+        )
 
 
 @contextmanager
@@ -146,6 +153,8 @@ def writable_register(register: Path) -> None:
         raise UsageError(
             f"資料夾 {register.parent} 不存在：請先建立它，或以 --register 指定其他位置。"
         )
+    if register.exists():
+        require(register)
 
 
 def output_file(path: Path, kind: str, force: bool) -> Path:

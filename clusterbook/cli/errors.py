@@ -86,7 +86,7 @@ def usage_message(exc: BaseException, args: list[str]) -> str:
             return f"{option} 後面要接{found.metavar if found is not None else '一個值'}。"
         return f"{option} 的用法不正確。"
     message = str(getattr(exc, "message", ""))
-    extra = re.search(r"unexpected extra arguments? \((.*)\)", message)
+    extra = re.search(r"unexpected extra argument(?:s|\(s\))? \((.*)\)", message)
     if extra:
         return f"多了無法辨識的參數：{extra.group(1)}（檔名或網址含空白時請加引號）。"
     missing = re.search(r"No such command ['\"]?(.*?)['\"]?\.(?: |$)", message)

@@ -70,7 +70,12 @@ def _pad(text: str, size: int) -> str:
 
 def print_findings(out, source: str, verdict: str, findings: Sequence, shown: Sequence) -> None:
     """One file: its verdict line (all findings counted), then the findings ``shown``."""
-    out.print(f"[bold]{e(source)}[/bold]  {verdict_text(verdict)}（{counts_text(findings)}）")
+    tail = f"（{counts_text(findings)}）"
+    if cells(f"{source}  {verdict}{tail}") <= width(160):
+        out.print(f"[bold]{e(source)}[/bold]  {verdict_text(verdict)}{tail}")
+    else:  # a long path: the verdict goes under it
+        out.print(f"[bold]{e(source)}[/bold]")
+        out.print(f"  {verdict_text(verdict)}{tail}")
     for line in finding_lines(shown, width(160)):
         out.print(line)
 

@@ -49,7 +49,9 @@ def import_(
 ) -> None:
     """檢核並匯入總表：同一提案（統一編號＋群聚名稱）內容變更即成為新版本，內容相同則不變。
 
-    每個檔案都列出結論（符合／不符合，含跨群聚規則）。結束代碼：0 全部匯入且無錯誤；1 有提案含錯誤；2 有檔案無法讀取（其他檔案仍會匯入）。
+    每個檔案都列出結論（符合／不符合，含跨群聚規則）。
+
+    結束代碼：0 全部匯入且無錯誤；1 有提案含錯誤；2 有檔案無法讀取（其他檔案仍會匯入）。
     """
     from clusterbook.cli.findings import counts_text, print_item, print_total, verdict_text
     from clusterbook.register import import_sources
@@ -75,7 +77,10 @@ def import_(
         )
         if result.same_as is not None:
             when = local_time(result.same_as_at)
-            out.print(f"  內容與第 {result.same_as} 版（{when} 匯入）相同，已設為目前版本。")
+            out.print(
+                f"  內容與第 {result.same_as} 版相同，已設為目前版本"
+                f"（第 {result.same_as} 版匯入於 {when}）。"
+            )
         for f in summary.reports[i].findings:
             if f.fatal:
                 print_item(out, 2, "", "red", f.message)

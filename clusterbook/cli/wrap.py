@@ -1,6 +1,7 @@
 """Text laid out for a terminal of any width: never cut, CJK wrapped at any character.
 
-Latin words break at spaces (a word wider than the line is folded); CJK text may break between
+Latin words break at spaces (a word wider than the line, such as a long path, gets a line of its
+own and stays whole, so it can be copied); CJK text may break between
 any two characters, except that closing punctuation never starts a line and opening punctuation
 never ends one (the usual 禁則 rules). Widths are terminal cells (a CJK character is two).
 """
@@ -58,19 +59,9 @@ def _latin(atom: str) -> bool:
     return bool(atom) and not atom.isspace() and cells(atom[-1]) == 1
 
 
-def _fold(atom: str, room: int) -> list[str]:
-    """A piece wider than the line, cut into pieces that fit."""
-    out, piece = [], ""
-    for ch in atom:
-        if piece and cells(piece + ch) > room:
-            out.append(piece)
-            piece = ""
-        piece += ch
-    return [*out, piece] if piece else out
-
-
 def wrap(text: str, room: int) -> list[str]:
-    """Lines of at most ``room`` cells; newlines in ``text`` are kept."""
+    """Lines of at most ``room`` cells (but for a single word wider than that); newlines in
+    ``text`` are kept."""
     room = max(room, 4)
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -85,9 +76,8 @@ def wrap(text: str, room: int) -> list[str]:
                 continue
             if line.strip():
                 lines.append(line.rstrip())
-            pieces = _fold(atom, room) if cells(atom) > room else [atom]
-            lines += pieces[:-1]
-            line = pieces[-1]
+            line = atom  # a word wider than the line (a long path) stays whole: copyable
+
         lines.append(line.rstrip())
     return lines
 

@@ -104,6 +104,23 @@ def connect(path: str | Path = DEFAULT_PATH) -> sqlite3.Connection:
     return conn
 
 
+def is_register(path: str | Path) -> bool:
+    """Whether ``path`` is a register (an SQLite file with the submissions table), opened
+    read-only so that a file that is not one is never changed."""
+    try:
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            found = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions'"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return found is not None
+
+
 def _use_wal(conn: sqlite3.Connection) -> None:
     """Switch the register to the WAL journal (a no-op once it is; the mode is kept in the file).
 

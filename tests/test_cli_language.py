@@ -4,7 +4,6 @@ at 80 and 200 columns (option names, ids, file names and product names excepted)
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 import typer.main

@@ -135,6 +135,7 @@ def _unmark(wb, program: str) -> None:
     from clusterbook.workbook.xlsx import STYLES
 
     ours = set(COLOURS.values())
+    marked = {i for i, fill in enumerate(wb._fills) if _solid(fill) in ours}  # fill ids to undo
     layout = {s.title: s.cells for s in build_layout(program).sheets}
     for ws in wb.worksheets:
         roles = layout.get(ws.title, {})
@@ -142,14 +143,13 @@ def _unmark(wb, program: str) -> None:
             comment = cell.comment
             if comment is not None and (comment.author or "").strip() == AUTHOR:
                 cell.comment = None
-            colour = _solid(cell.fill)
-            if colour not in ours:
+            if cell._style.fillId not in marked:
                 continue
             spec = roles.get((row, col))
             fill = STYLES[spec.style][1] if spec is not None and spec.style in STYLES else None
             if fill is None:
                 cell.fill = PatternFill()
-            elif _solid(fill) != colour:
+            elif _solid(fill) != _solid(cell.fill):
                 cell.fill = copy(fill)
 
 

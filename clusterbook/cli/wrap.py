@@ -1,9 +1,9 @@
 """Text laid out for a terminal of any width: never cut, CJK wrapped at any character.
 
 Latin words break at spaces (a word wider than the line, such as a long path, gets a line of its
-own and stays whole, so it can be copied); CJK text may break between
-any two characters, except that closing punctuation never starts a line and opening punctuation
-never ends one (the usual 禁則 rules). Widths are terminal cells (a CJK character is two).
+own and stays whole, so it can be copied); CJK text may break between any two characters, except
+that closing punctuation never starts a line and opening punctuation never ends one (the usual
+禁則 rules). Widths are terminal cells (a CJK character is two).
 """
 
 from __future__ import annotations
@@ -77,14 +77,8 @@ def wrap(text: str, room: int) -> list[str]:
             if line.strip():
                 lines.append(line.rstrip())
             line = atom  # a word wider than the line (a long path) stays whole: copyable
-
         lines.append(line.rstrip())
     return lines
-
-
-def indented(text: str, total: int, indent: int) -> list[str]:
-    """``text`` wrapped to ``total`` cells, every line after ``indent`` spaces."""
-    return [" " * indent + line for line in wrap(text, total - indent)]
 
 
 def definitions(

@@ -6,6 +6,12 @@ and a formula is kept only where the template itself has that formula; any other
 WEBSERVICE … typed into an input cell) is kept as its literal text. Every text written is a
 literal string, so nothing in it can run as a formula.
 
+The copy goes back to the applicant: a finding whose message names another proposal (its
+cluster, firms or people) shows the rule's ``applicant_message`` instead. Annotating a copy that
+was annotated before first removes every mark the earlier run made (comments by
+:data:`AUTHOR`, cells in the annotation colours back to the template's look), so only current
+findings show.
+
 The copy is best effort: a workbook too large to copy safely (see :data:`COPY_LIMIT`), or one
 openpyxl cannot read or write, gets a copy holding the 檢核結果 sheet alone, with a note saying
 why. The list of findings is always written.
@@ -20,8 +26,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from clusterbook.findings import SEVERITIES, SEVERITY_LABELS, Finding
+from clusterbook.findings import SEVERITIES, SEVERITY_LABELS, Finding, for_applicant, ordered
 
+AUTHOR = "clusterbook"
+"""The author of every comment an annotation writes (how a later run recognises its marks)."""
+SUFFIX = ".檢核"
 RESULTS_SHEET = "檢核結果"
 COLOURS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 COLUMNS = (("嚴重度", 8), ("規則", 24), ("工作表", 14), ("儲存格", 9), ("訊息", 100), ("內容", 24))
@@ -35,13 +44,16 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 
 
 def annotated_name(source: str) -> str:
-    return f"{Path(source).stem}.檢核.xlsx"
+    """``penghu.xlsx`` → ``penghu.檢核.xlsx`` (an annotated copy keeps its name)."""
+    return f"{Path(source).stem.removesuffix(SUFFIX)}{SUFFIX}.xlsx"
 
 
 def annotate_xlsx(source: str | Path, findings: list[Finding], output: str | Path) -> Path:
     """Copy ``source`` to ``output`` with every finding marked on its cell and listed."""
     from openpyxl import Workbook
 
+    from clusterbook.outputs import ANNOTATED, mark
+    from clusterbook.workbook.spec import load_program
     from clusterbook.workbook.xlsx import workbook_bytes
 
     data = Path(source).read_bytes()
@@ -55,7 +67,9 @@ def annotate_xlsx(source: str | Path, findings: list[Finding], output: str | Pat
     if body is None:
         wb = Workbook()
         wb.remove(wb.active)
-        _results(wb, findings, note=f"{reason}，此檔只列出檢核結果，未保留原活頁簿內容。")
+        shown = for_applicant(findings, load_program())
+        _results(wb, shown, note=f"{reason}，此檔只列出檢核結果，未保留原活頁簿內容。")
+        mark(wb, ANNOTATED)
         body = workbook_bytes(wb)
     output = Path(output)
     output.write_bytes(body)
@@ -78,12 +92,19 @@ def _annotated_copy(data: bytes, findings: list[Finding]):
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
+    from clusterbook.outputs import ANNOTATED, mark
+    from clusterbook.workbook.spec import load_program
+
     # a file object: no check of the file name's extension; keep_vba=False drops macros
     wb = load_workbook(io.BytesIO(data), keep_vba=False)
     wb.template = False  # an .xltx/.xltm template is written as a plain .xlsx workbook
-    _defuse(wb)
+    program = _program(wb)
+    findings = for_applicant(findings, load_program(program))
+    _defuse(wb, program)
     if RESULTS_SHEET in wb.sheetnames:
         del wb[RESULTS_SHEET]
+    _unmark(wb, program)
+    mark(wb, ANNOTATED)
     by_cell: dict[tuple[str, int, int], list[Finding]] = defaultdict(list)
     for f in findings:
         if f.sheet in wb.sheetnames and f.cell:
@@ -96,11 +117,48 @@ def _annotated_copy(data: bytes, findings: list[Finding]):
         colour = COLOURS[worst]
         cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
         text = "\n\n".join(f"[{SEVERITY_LABELS[f.severity]} {f.rule}] {f.message}" for f in items)
-        comment = Comment(_literal(text), "clusterbook")
+        comment = Comment(_literal(text), AUTHOR)
         comment.width, comment.height = 360, min(60 + 40 * len(items), 400)
         cell.comment = comment
     _results(wb, findings)
     return wb
+
+
+def _unmark(wb, program: str) -> None:
+    """Remove what an earlier annotation left: its comments, and its colours (the cell gets the
+    template's fill back; a fill the template itself has is left alone)."""
+    from copy import copy
+
+    from openpyxl.styles import PatternFill
+
+    from clusterbook.workbook.layout import build_layout
+    from clusterbook.workbook.xlsx import STYLES
+
+    ours = set(COLOURS.values())
+    marked = {i for i, fill in enumerate(wb._fills) if _solid(fill) in ours}  # fill ids to undo
+    layout = {s.title: s.cells for s in build_layout(program).sheets}
+    for ws in wb.worksheets:
+        roles = layout.get(ws.title, {})
+        for (row, col), cell in list(ws._cells.items()):
+            comment = cell.comment
+            if comment is not None and (comment.author or "").strip() == AUTHOR:
+                cell.comment = None
+            if cell._style.fillId not in marked:
+                continue
+            spec = roles.get((row, col))
+            fill = STYLES[spec.style][1] if spec is not None and spec.style in STYLES else None
+            if fill is None:
+                cell.fill = PatternFill()
+            elif _solid(fill) != _solid(cell.fill):
+                cell.fill = copy(fill)
+
+
+def _solid(fill) -> str | None:
+    """The colour of a solid fill as RRGGBB, or None."""
+    rgb = getattr(fill.fgColor, "rgb", None) if fill is not None else None
+    if getattr(fill, "fill_type", None) != "solid" or not isinstance(rgb, str):
+        return None
+    return rgb[-6:].upper()
 
 
 def _anchor(ws, ref: str) -> tuple[int, int] | None:
@@ -125,8 +183,8 @@ def _results(wb, findings: list[Finding], note: str | None = None) -> None:
         c = ws.cell(row=1, column=col, value=head)
         c.font = Font(bold=True)
         ws.column_dimensions[c.column_letter].width = width
-    ordered = sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
-    for row, f in enumerate(ordered, start=2):
+    listed = ordered(findings, wb.sheetnames)
+    for row, f in enumerate(listed, start=2):
         values = (
             SEVERITY_LABELS[f.severity],
             f.rule,
@@ -145,8 +203,8 @@ def _results(wb, findings: list[Finding], note: str | None = None) -> None:
             link.hyperlink = f"#'{f.sheet}'!{f.cell}"
             link.font = Font(color="0563C1", underline="single")
     if note:
-        _put(ws.cell(row=len(ordered) + 3, column=1), "說明")
-        _put(ws.cell(row=len(ordered) + 3, column=5), note)
+        _put(ws.cell(row=len(listed) + 3, column=1), "說明")
+        _put(ws.cell(row=len(listed) + 3, column=5), note)
     ws.freeze_panes = "A2"
     wb.active = 0
     for other in wb.worksheets[1:]:
@@ -165,9 +223,9 @@ def _literal(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
-def _defuse(wb) -> None:
+def _defuse(wb, program: str) -> None:
     """Drop external links and script hyperlinks; keep only the template's own formulas."""
-    expected = _template_formulas(wb)
+    expected = _template_formulas(program)
     wb._external_links = []
     for name in list(wb.defined_names):
         if _linked(wb.defined_names[name].attr_text):
@@ -205,17 +263,22 @@ def _keep_or_literal(cell, normalized: str | None) -> None:
     cell.data_type = "s"
 
 
-def _template_formulas(wb) -> dict[str, dict[tuple[int, int], str]]:
-    """The normalised formula of every formula cell of the workbook's template, by sheet."""
-    from clusterbook.checks.formulas import expected_formulas
+def _program(wb) -> str:
+    """The program recorded in the workbook's ``_meta`` sheet (the default one if none)."""
     from clusterbook.workbook.layout import META_SHEET
     from clusterbook.workbook.programs import DEFAULT_PROGRAM, available_programs
 
-    program = DEFAULT_PROGRAM
     if META_SHEET in wb.sheetnames:
         for row in wb[META_SHEET].iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
             if len(row) == 2 and row[0] == "program" and row[1] in available_programs():
-                program = row[1]
+                return row[1]
+    return DEFAULT_PROGRAM
+
+
+def _template_formulas(program: str) -> dict[str, dict[tuple[int, int], str]]:
+    """The normalised formula of every formula cell of the program's template, by sheet."""
+    from clusterbook.checks.formulas import expected_formulas
+
     return {
         title: {(r, c): normalized for r, c, _f, normalized, _fid, _i in cells}
         for title, cells in expected_formulas(program).items()

@@ -8,6 +8,17 @@ from pathlib import Path
 
 from clusterbook.register import ImportSummary
 
+MARKER = ".clusterbook-demo"
+"""A file in every demo folder: a later demo may replace what is in it."""
+
+
+def replaceable(folder: str | Path) -> bool:
+    """Whether the demo may write into ``folder``: it is new, empty, or an earlier demo's."""
+    folder = Path(folder)
+    if not folder.exists():
+        return True
+    return folder.is_dir() and ((folder / MARKER).is_file() or not any(folder.iterdir()))
+
 
 @dataclass
 class DemoResult:
@@ -34,6 +45,7 @@ def run_demo(folder: str | Path, *, program: str = "dc112", jobs: int = 1) -> De
     folder = Path(folder)
     (folder / "proposals").mkdir(parents=True, exist_ok=True)
     (folder / "annotated").mkdir(exist_ok=True)
+    (folder / MARKER).write_text("clusterbook demo\n", encoding="utf-8")
     result = DemoResult(folder, folder / "proposal-template.xlsx")
     write_template(str(result.template), program)
     for key, data in sample_proposals(program):

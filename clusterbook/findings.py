@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from clusterbook.text import printable
@@ -11,6 +12,8 @@ from clusterbook.workbook.spec import Program, Rule
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "錯誤", "warning": "警告", "info": "資訊"}
+ELIGIBLE, NOT_ELIGIBLE, UNREADABLE = "符合", "不符合", "無法讀取"
+"""The verdict on a proposal: no error finding, some error finding, or the input is unusable."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,54 @@ def make(
 
 def finding(program: Program, rule_id: str, **kw: Any) -> Finding:
     return make(program.rules[rule_id], **kw)
+
+
+def verdict_of(errors: int, fatal: bool = False) -> str:
+    """符合 / 不符合 / 無法讀取 from the number of error findings (the one place it is decided)."""
+    return UNREADABLE if fatal else (NOT_ELIGIBLE if errors else ELIGIBLE)
+
+
+def verdict(findings: Iterable[Finding]) -> str:
+    """The verdict on everything found on one proposal (cross-cluster findings included)."""
+    items = list(findings)
+    return verdict_of(sum(f.severity == "error" for f in items), any(f.fatal for f in items))
+
+
+def ordered(findings: Iterable[Finding], sheets: Sequence[str] = ()) -> list[Finding]:
+    """By severity, then sheet in workbook order (findings on the file or a sheet not listed
+    first), then cell in row and column order."""
+    rank = {title: i for i, title in enumerate(sheets)}
+
+    def key(f: Finding) -> tuple:
+        try:
+            row, col, _, _ = a1.parse_area(f.cell.replace("$", "")) if f.cell else (0, 0, 0, 0)
+        except ValueError:
+            row, col = 0, 0
+        severity = SEVERITIES.index(f.severity) if f.severity in SEVERITIES else len(SEVERITIES)
+        return severity, rank.get(f.sheet, -1), row, col
+
+    return sorted(findings, key=key)
+
+
+def for_applicant(findings: Iterable[Finding], program: Program) -> list[Finding]:
+    """What may go back to an applicant: a rule whose message names another proposal (its
+    cluster, firms or people) has an ``applicant_message`` in the catalog, shown instead."""
+    out = []
+    for f in findings:
+        rule = program.rules.get(f.rule)
+        text = rule.applicant_message if rule is not None else None
+        if text is None and f.rule.startswith("REG-"):
+            text = GENERIC_APPLICANT_MESSAGE  # a cross-cluster rule the catalog does not know
+        if text is not None:
+            shown = "" if f.value is None else f.value
+            f = replace(
+                f, message=text.format(sheet=f.sheet, cell=f.cell, value=shown, file=f.file)
+            )
+        out.append(f)
+    return out
+
+
+GENERIC_APPLICANT_MESSAGE = "「{sheet}」工作表 {cell}：與另一提案重複（請洽承辦人）。"
 
 
 def count_by_severity(findings: list[Finding]) -> dict[str, int]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clusterbook.findings import Finding, count_by_severity
+from clusterbook.findings import Finding, count_by_severity, ordered, verdict
 from clusterbook.proposal import Proposal
+from clusterbook.workbook.programs import DEFAULT_PROGRAM
 
 
 @dataclass
@@ -13,6 +14,8 @@ class Report:
     source: str
     findings: list[Finding] = field(default_factory=list)
     proposal: Proposal | None = None
+    program: str = DEFAULT_PROGRAM
+    """The program the workbook was made from (its sheet order orders the findings)."""
 
     @property
     def fatal(self) -> bool:
@@ -31,8 +34,20 @@ class Report:
     def exit_code(self) -> int:
         return 2 if self.fatal else (1 if self.errors else 0)
 
+    @property
+    def verdict(self) -> str:
+        """符合, 不符合 or 無法讀取 (see :func:`clusterbook.findings.verdict`)."""
+        return verdict(self.findings)
+
     def counts(self) -> dict[str, int]:
         return count_by_severity(self.findings)
+
+    def ordered(self) -> list[Finding]:
+        """The findings by severity, then sheet in workbook order, then cell."""
+        from clusterbook.workbook.layout import build_layout
+
+        sheets = [s.title for s in build_layout(self.program).sheets if not s.hidden]
+        return ordered(self.findings, sheets)
 
 
 def exit_code(reports: list[Report]) -> int:

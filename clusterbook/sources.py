@@ -16,10 +16,25 @@ _KEY = re.compile(r"^[A-Za-z0-9_-]{40,}$")
 
 
 def is_google(source: str) -> bool:
-    """A Google Sheets URL or bare key (not a file name)."""
-    if _URL.match(source):
+    """A web address or a bare Google Sheets key (not a file name): read through the Sheets API."""
+    if source.startswith(("http://", "https://")):
         return True
     return bool(_KEY.match(source)) and not source.endswith((".xlsx", ".xlsm"))
+
+
+def _address_problem(source: str) -> str | None:
+    """Why an address cannot be a Google Sheet, with what to do; None when it can."""
+    if not source.startswith(("http://", "https://")) or _URL.match(source):
+        return None
+    if "docs.google.com/spreadsheets/" in source:
+        return (
+            "Google 試算表的網址不完整：請從瀏覽器網址列複製完整網址"
+            "（https://docs.google.com/spreadsheets/d/ 之後是試算表的金鑰）"
+        )
+    return (
+        "這個網址不是 Google 試算表：其他網站上的檔案請先下載，再以檔案檢核；"
+        "Google 試算表的網址以 https://docs.google.com/spreadsheets/d/ 開頭"
+    )
 
 
 def check_google(
@@ -34,6 +49,9 @@ def check_google(
     from clusterbook.gsheets import SheetsError, client_from, read_rawbook
     from clusterbook.importers import check_rawbook, unusable
 
+    problem = _address_problem(source)
+    if problem:
+        return unusable(source, "SHEET-UNREADABLE", problem)
     try:
         raw = read_rawbook(client or client_from(credentials), source)
     except SheetsError as exc:

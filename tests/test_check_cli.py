@@ -43,7 +43,7 @@ def test_clean_file_exits_0(files):
     _, good, _, _ = files
     result = run("check", str(good))
     assert result.returncode == 0, result.stderr
-    assert "通過" in result.stdout
+    assert f"{good}  符合（" in result.stdout
 
 
 def test_errors_exit_1_and_json_lists_every_finding(files):

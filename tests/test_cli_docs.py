@@ -44,5 +44,5 @@ def test_there_are_commands():
 def test_command_has_help_and_is_in_the_readme(path):
     result = CliRunner().invoke(app, [*path, "--help"])
     assert result.exit_code == 0
-    assert "Usage" in result.output
+    assert "用法：" in result.output
     assert f"clusterbook {' '.join(path)}" in README

@@ -1,5 +1,7 @@
 """Write findings back into an applicant's spreadsheet: cell notes, colours and a 檢核結果 sheet.
 
+What is written goes back to the applicant: a finding whose message names another proposal
+shows the rule's ``applicant_message`` instead (see :func:`~clusterbook.findings.for_applicant`).
 A run replaces the previous one: the 檢核結果 sheet remembers which cells were annotated (its
 儲存格 column links to them), and those cells get their template look back (no note, the
 background of their Layout style role) before the new findings are applied. Three requests:
@@ -14,7 +16,7 @@ from typing import Any
 
 import gspread
 
-from clusterbook.findings import SEVERITIES, SEVERITY_LABELS, Finding
+from clusterbook.findings import SEVERITIES, SEVERITY_LABELS, Finding, for_applicant
 from clusterbook.gsheets.build import extended_value
 from clusterbook.gsheets.errors import SheetsError, api_errors, not_template
 from clusterbook.gsheets.formats import SEVERITY_FILLS, cell_format, color, role_background
@@ -65,6 +67,7 @@ def annotate(
         )["valueRanges"]
         recorded = dict(row[:2] for row in got[0].get("values", []) if len(row) >= 2)
         layout = _layout(program or str(recorded.get("program", "")))
+        findings = for_applicant(findings, layout.program)
         previous = _previous(got[1].get("values", []) if len(got) > 1 else [])
         requests = _requests(layout, ids, findings, previous)
         client.http_client.batch_update(key, {"requests": requests})

@@ -1,7 +1,8 @@
 """SheetsError: every failure of the Google Sheets backend, as one zh-TW message.
 
-Google's own error text (English) is appended as detail. Nothing here ever includes credentials,
-tokens or request headers: only the HTTP status, Google's message and names the caller gave.
+Google's HTTP status and status code are appended as detail (not its English sentence). Nothing
+here ever includes credentials, tokens or request headers: only the HTTP status, Google's status
+code and names the caller gave.
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ def status_of(err: APIError) -> int:
 
 
 def google_detail(err: APIError) -> str:
-    """Google's status and message, e.g. ``HTTP 403: The caller does not have permission``."""
-    message = err.error.get("message", "") if isinstance(err.error, dict) else ""
-    return f"HTTP {status_of(err)}: {' '.join(str(message).split())[:300]}".rstrip(": ")
+    """Google's HTTP status and status code, e.g. ``HTTP 403 PERMISSION_DENIED`` (Google's
+    English sentence is left out: users read zh-TW)."""
+    code = err.error.get("status", "") if isinstance(err.error, dict) else ""
+    code = code if isinstance(code, str) and code.replace("_", "").isalpha() else ""
+    return f"HTTP {status_of(err)} {code[:40]}".rstrip()
 
 
 def is_storage_quota(err: APIError) -> bool:

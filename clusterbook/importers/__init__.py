@@ -50,7 +50,7 @@ def check_rawbook(raw: RawBook, *, today: dt.date | None = None) -> Report:
         return unusable(raw.source, "TEMPLATE-UNKNOWN", str(exc))
     program_id = fmap.meta.get("program", "")
     if program_id not in available_programs():
-        return unusable(raw.source, "TEMPLATE-UNKNOWN", f"未知的提案規格 {program_id!r}")
+        return unusable(raw.source, "TEMPLATE-UNKNOWN", f"未知的提案規格「{program_id}」")
     try:
         program = load_program(program_id)
     except SpecError as exc:
@@ -69,7 +69,7 @@ def check_rawbook(raw: RawBook, *, today: dt.date | None = None) -> Report:
         out.add("FILE-ACTIVE-CONTENT", what="、".join(raw.notes))
     proposal = extract(raw, fmap, program, out, today)
     checks.run(proposal, raw, out, same_version=same_version)
-    return Report(raw.source, out.items, proposal)
+    return Report(raw.source, out.items, proposal, program.id)
 
 
 def read_proposal(source: str | Path, *, today: dt.date | None = None) -> Proposal:

@@ -93,6 +93,14 @@ _ZIP_ERRORS = (
 )
 _SCRIPT_SCHEMES = ("javascript:", "vbscript:")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+_CONTROL_CHAR = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+"""A character plain text does not hold (tab, line ends and form feed are fine)."""
+
+
+SAVE_AS = "請以 Excel 開啟後另存為 Excel 活頁簿 (.xlsx) 再送出"
+"""The advice for a file that Excel can open but is not an .xlsx workbook."""
+DAMAGED = "請以 Excel 開啟確認內容，另存為 Excel 活頁簿 (.xlsx) 後重新送出"
+"""The advice for a workbook that is damaged or unsafe."""
 
 
 def read_xlsx(path: str | Path, limits: Limits = LIMITS) -> RawBook:
@@ -103,11 +111,13 @@ def read_xlsx(path: str | Path, limits: Limits = LIMITS) -> RawBook:
     except OSError as exc:
         raise _os_error(exc) from None
     if path.is_dir():
-        raise UnreadableError("這是資料夾，不是檔案")
+        raise UnreadableError("這是資料夾，不是檔案：請指定資料夾裡的 .xlsx 檔案")
     if size == 0:
-        raise UnreadableError("檔案是空的")
+        raise UnreadableError("檔案是空的（0 位元組）：可能未完整下載或儲存，請重新取得檔案")
     if size > limits.file_bytes:
-        raise UnreadableError(f"檔案超過 {limits.file_bytes // 2**20} MB 上限")
+        raise UnreadableError(
+            f"檔案超過 {limits.file_bytes // 2**20} MB 上限：請刪除圖片等多餘內容後重新送出"
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -117,10 +127,10 @@ def read_xlsx(path: str | Path, limits: Limits = LIMITS) -> RawBook:
 
 def _os_error(exc: OSError) -> UnreadableError:
     if isinstance(exc, FileNotFoundError):
-        return UnreadableError("找不到檔案，請確認檔名與路徑")
+        return UnreadableError("找不到檔案：請確認檔名與路徑")
     if isinstance(exc, PermissionError):
-        return UnreadableError("沒有讀取此檔案的權限")
-    return UnreadableError(f"無法開啟檔案（{exc.strerror or exc}）")
+        return UnreadableError("沒有讀取此檔案的權限：請確認檔案權限，或複製到自己的資料夾")
+    return UnreadableError(f"無法開啟檔案（系統錯誤代碼 {exc.errno}）：請確認檔案可以開啟")
 
 
 def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBook:
@@ -133,9 +143,13 @@ def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBoo
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         entries = zf.infolist()
-    except _ZIP_ERRORS as exc:
-        raise UnreadableError(f"檔案已損毀或不完整，無法以 .xlsx 開啟（{exc}）") from None
+    except _ZIP_ERRORS:
+        raise UnreadableError(f"檔案已損毀或不完整，無法以 .xlsx 開啟：{DAMAGED}") from None
     infos = _index(entries, limits)
+    if "xl/workbook.xml" not in {name.lower() for name in infos}:
+        mimetype = infos.get("mimetype")
+        small = mimetype is not None and mimetype.file_size < 200
+        raise UnreadableError(_zip_kind(list(infos), _read_small(zf, mimetype) if small else b""))
     book = _Package(zf, infos, limits)
     titles, targets, date1904 = book.workbook()
     book.scan({book.resolve(t) for t in targets.values()})
@@ -150,27 +164,112 @@ def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBoo
     )
 
 
+_NOT_A_WORKBOOK = "請送出以 clusterbook 提案範本填寫的 Excel 活頁簿 (.xlsx)"
+_MAGIC = (
+    # (leading bytes, what the file is, the advice)
+    (b"%PDF-", "這是 PDF 文件，不是 Excel 活頁簿", _NOT_A_WORKBOOK + "，不是列印或轉存的 PDF"),
+    (b"\x89PNG\r\n\x1a\n", "這是圖片 (PNG)，不是 Excel 活頁簿", _NOT_A_WORKBOOK + "，不是截圖"),
+    (b"\xff\xd8\xff", "這是圖片 (JPEG)，不是 Excel 活頁簿", _NOT_A_WORKBOOK + "，不是照片或截圖"),
+    (b"GIF87a", "這是圖片 (GIF)，不是 Excel 活頁簿", _NOT_A_WORKBOOK),
+    (b"GIF89a", "這是圖片 (GIF)，不是 Excel 活頁簿", _NOT_A_WORKBOOK),
+    (b"BM", "這是圖片 (BMP)，不是 Excel 活頁簿", _NOT_A_WORKBOOK),
+    (b"{\\rtf", "這是 RTF 文件（Word 等文書軟體），不是 Excel 活頁簿", _NOT_A_WORKBOOK),
+    (b"Rar!", "這是 RAR 壓縮檔，不是 Excel 活頁簿", "請解壓縮後送出其中的 .xlsx 檔案"),
+    (b"7z\xbc\xaf", "這是 7-Zip 壓縮檔，不是 Excel 活頁簿", "請解壓縮後送出其中的 .xlsx 檔案"),
+)
+_OLE_KINDS = (
+    # (stream name in the OLE2 directory, what the file is, the advice)
+    ("WordDocument", "這是舊版 Word 97-2003 文件 (.doc)，不是 Excel 活頁簿", _NOT_A_WORKBOOK),
+    ("PowerPoint Document", "這是 PowerPoint 簡報 (.ppt)，不是 Excel 活頁簿", _NOT_A_WORKBOOK),
+)
+_ZIP_KINDS = (
+    # (a part name or mimetype that names the package, what the file is, the advice)
+    ("application/vnd.oasis.opendocument.spreadsheet", "這是 OpenDocument 試算表 (.ods)", SAVE_AS),
+    (
+        "application/vnd.oasis.opendocument.text",
+        "這是 OpenDocument 文字文件 (.odt)，不是 Excel 活頁簿",
+        _NOT_A_WORKBOOK,
+    ),
+    ("word/document.xml", "這是 Word 文件 (.docx)，不是 Excel 活頁簿", _NOT_A_WORKBOOK),
+    ("ppt/presentation.xml", "這是 PowerPoint 簡報 (.pptx)，不是 Excel 活頁簿", _NOT_A_WORKBOOK),
+    ("xl/workbook.bin", "這是 Excel 二進位活頁簿 (.xlsb)", SAVE_AS),
+    ("index.xml", "這是 Numbers 試算表", "請以 Numbers 匯出為 Excel 活頁簿 (.xlsx) 再送出"),
+)
+
+
 def _sniff(data: bytes) -> None:
+    """Name the common wrong files by their bytes, with what to do about each."""
     if data.startswith(_OLE_MAGIC):
         if (
             "EncryptionInfo".encode("utf-16-le") in data[:65536]
             or b"E\x00n\x00c\x00r\x00y\x00p\x00t" in data
         ):
-            raise UnreadableError("檔案設有密碼保護（已加密），請移除密碼後另存為 .xlsx")
-        raise UnreadableError("這是舊版 Excel 97-2003 (.xls) 檔案，請以 Excel 另存為 .xlsx")
-    if not data.startswith(b"PK"):
-        head = data[:512]
-        if b"<html" in head.lower() or b"<!doctype html" in head.lower():
-            raise UnreadableError("這是網頁 (HTML) 而不是 .xlsx 活頁簿")
-        if head and all(b >= 9 for b in head[:64]):
-            raise UnreadableError("這是純文字檔（例如 CSV 改了副檔名），不是 .xlsx 活頁簿")
-        raise UnreadableError("不是 .xlsx 活頁簿（檔案格式無法辨識）")
+            raise UnreadableError("檔案設有密碼保護（已加密）：請移除密碼後另存為 .xlsx 再送出")
+        for stream, what, advice in _OLE_KINDS:
+            if stream.encode("utf-16-le") in data[:65536]:
+                raise UnreadableError(f"{what}：{advice}")
+        raise UnreadableError(f"這是舊版 Excel 97-2003 (.xls) 檔案：{SAVE_AS}")
+    if data.startswith(b"PK"):
+        return
+    for magic, what, advice in _MAGIC:
+        if data.startswith(magic):
+            raise UnreadableError(f"{what}：{advice}")
+    head = data[:1024].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
+    if b"<html" in head or b"<!doctype html" in head or b"<table" in head:
+        raise UnreadableError(
+            "這是網頁 (HTML)，不是 Excel 活頁簿（常見於從網站或信箱「下載」時存成網頁）：" + SAVE_AS
+        )
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096]:
+        raise UnreadableError(f"這是 Excel 2003 XML 試算表：{SAVE_AS}")
+    if _text(data[:4096]):
+        raise UnreadableError(
+            "這是純文字檔（例如 CSV），不是 Excel 活頁簿：CSV 沒有範本的欄位與檢核，"
+            "請把資料填入 clusterbook 提案範本後送出 .xlsx"
+        )
+    raise UnreadableError(f"不是 Excel 活頁簿（檔案格式無法辨識）：{_NOT_A_WORKBOOK}")
+
+
+def _text(head: bytes) -> bool:
+    """Text in UTF-8, UTF-16 (with a byte order mark), Big5 or a single-byte code page: no
+    control characters but tab, form feed and line ends."""
+    for codec in ("utf-8", "utf-16", "big5", "latin-1"):
+        if codec == "utf-16" and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue
+        try:
+            text = head.decode(codec)
+        except UnicodeDecodeError:
+            # a multi-byte character cut at the end of the sample
+            try:
+                text = head[:-3].decode(codec)
+            except UnicodeDecodeError:
+                continue
+        if text and not any(_CONTROL_CHAR.match(ch) for ch in text):
+            return True
+    return False
+
+
+def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    try:
+        return zf.read(info)
+    except _ZIP_ERRORS:
+        return b""
+
+
+def _zip_kind(zf_names: list[str], mimetype: bytes) -> str:
+    """Why a zip without ``xl/workbook.xml`` is not a workbook, with what to do."""
+    names = {n.lower() for n in zf_names}
+    for key, what, advice in _ZIP_KINDS:
+        if key.encode() == mimetype.strip() or key.lower() in names:
+            return f"{what}：{advice}"
+    return "這是 ZIP 壓縮檔，裡面沒有活頁簿內容，不是 .xlsx 活頁簿：請解壓縮後送出其中的 .xlsx 檔案"
 
 
 def _index(entries: list[zipfile.ZipInfo], limits: Limits) -> dict[str, zipfile.ZipInfo]:
     """The package's parts by name, after the checks that need no decompression."""
     if len(entries) > limits.max_parts:
-        raise UnreadableError(f"壓縮檔內的項目超過 {limits.max_parts:,} 個，不是一般的活頁簿")
+        raise UnreadableError(
+            f"壓縮檔內的項目超過 {limits.max_parts:,} 個，不是一般的活頁簿：{DAMAGED}"
+        )
     infos: dict[str, zipfile.ZipInfo] = {}
     seen: set[str] = set()
     total = 0
@@ -179,29 +278,29 @@ def _index(entries: list[zipfile.ZipInfo], limits: Limits) -> dict[str, zipfile.
         if name.lower() in seen:
             # part names are case-insensitive: Excel and this reader could read different copies
             raise UnreadableError(
-                f"壓縮檔內有重複的項目 {name}（Excel 與檢核可能讀到不同的內容），拒絕讀取"
+                f"壓縮檔內有重複的項目 {name}（Excel 與檢核可能讀到不同的內容），拒絕讀取：{DAMAGED}"
             )
         seen.add(name.lower())
         infos[name] = info
         if info.flag_bits & 0x1:
             raise UnreadableError(
-                f"活頁簿內的 {name} 已加密（壓縮檔密碼），請移除密碼後另存為 .xlsx"
+                f"活頁簿內的 {name} 已加密（壓縮檔密碼）：請移除密碼後另存為 .xlsx 再送出"
             )
         total += info.file_size
         if info.file_size > limits.part_bytes:
             raise UnreadableError(
-                f"活頁簿內的 {name} 解壓縮後超過 {limits.part_bytes // 2**20} MB 上限"
+                f"活頁簿內的 {name} 解壓縮後超過 {limits.part_bytes // 2**20} MB 上限：{DAMAGED}"
             )
         if (
             info.compress_size
             and info.file_size / info.compress_size > limits.ratio
             and info.file_size > 2**20
         ):
-            raise UnreadableError("活頁簿壓縮比例異常（疑似壓縮炸彈），拒絕讀取")
+            raise UnreadableError(f"活頁簿壓縮比例異常（疑似壓縮炸彈），拒絕讀取：{DAMAGED}")
     if total > limits.total_bytes:
-        raise UnreadableError(f"活頁簿解壓縮後超過 {limits.total_bytes // 2**20} MB 上限")
-    if "xl/workbook.xml" not in seen:
-        raise UnreadableError("壓縮檔中沒有活頁簿內容，不是 .xlsx 活頁簿")
+        raise UnreadableError(
+            f"活頁簿解壓縮後超過 {limits.total_bytes // 2**20} MB 上限：{DAMAGED}"
+        )
     return infos
 
 
@@ -230,7 +329,7 @@ class _Package:
         if plain is not data:
             if len(plain) > self.limits.part_bytes:
                 raise UnreadableError(
-                    f"活頁簿內的 {name} 展開為文字後超過 {self.limits.part_bytes // 2**20} MB 上限"
+                    f"活頁簿內的 {name} 展開為文字後超過 {self.limits.part_bytes // 2**20} MB 上限：{DAMAGED}"
                 )
             if _has_dtd(plain):  # declared in an encoding the byte scan does not know
                 raise _dtd(name)
@@ -243,10 +342,12 @@ class _Package:
         try:
             with self.zf.open(info) as fh:
                 data = fh.read(self.limits.part_bytes + 1)
-        except _ZIP_ERRORS as exc:
-            raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}（{exc}）") from None
+        except _ZIP_ERRORS:
+            raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}：{DAMAGED}") from None
         if len(data) > self.limits.part_bytes:
-            raise UnreadableError("活頁簿內容解壓縮後超過上限（疑似壓縮炸彈），拒絕讀取")
+            raise UnreadableError(
+                f"活頁簿內容解壓縮後超過上限（疑似壓縮炸彈），拒絕讀取：{DAMAGED}"
+            )
         if _has_dtd(data):
             raise _dtd(name)
         return data
@@ -276,7 +377,7 @@ class _Package:
                             kept.append(chunk)
                         if size > self.limits.part_bytes:
                             raise UnreadableError(
-                                "活頁簿內容解壓縮後超過上限（疑似壓縮炸彈），拒絕讀取"
+                                f"活頁簿內容解壓縮後超過上限（疑似壓縮炸彈），拒絕讀取：{DAMAGED}"
                             )
                         if not (xml or count):
                             continue
@@ -289,19 +390,19 @@ class _Package:
                             cells += _count(window, cell_tokens) - _count(tail, cell_tokens)
                             merges += _count(window, merge_tokens) - _count(tail, merge_tokens)
                         tail = window[-_OVERLAP:]
-            except _ZIP_ERRORS as exc:
-                raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}（{exc}）") from None
+            except _ZIP_ERRORS:
+                raise UnreadableError(f"活頁簿內容損毀，無法讀取 {name}：{DAMAGED}") from None
             if kept is not None:
                 # parsed later without inflating or decoding again
                 self._inflated[name] = self._plain(name, b"".join(kept), markup)
             if cells > self.limits.max_cells:
                 raise UnreadableError(
-                    f"工作表的儲存格超過 {self.limits.max_cells:,} 個（例如整欄填滿），"
-                    "請刪除範本範圍以外的資料"
+                    f"工作表的儲存格超過 {self.limits.max_cells:,} 個（例如整欄填滿）"
+                    "：請刪除範本範圍以外的資料後重新送出"
                 )
             if merges > self.limits.max_merges:
                 raise UnreadableError(
-                    f"工作表的合併儲存格超過 {self.limits.max_merges:,} 個，請取消不必要的合併"
+                    f"工作表的合併儲存格超過 {self.limits.max_merges:,} 個：請取消不必要的合併後重新送出"
                 )
 
     def workbook(self) -> tuple[list[str], dict[str, str], bool]:
@@ -373,7 +474,7 @@ def _markup(data: bytes) -> bool:
 
 def _dtd(name: str) -> UnreadableError:
     return UnreadableError(
-        f"活頁簿的 {name} 含有 DTD 宣告（可能的實體擴展或外部實體攻擊），拒絕讀取"
+        f"活頁簿的 {name} 含有 DTD 宣告（可能的實體擴展或外部實體攻擊），拒絕讀取：{DAMAGED}"
     )
 
 

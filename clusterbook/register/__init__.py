@@ -10,13 +10,21 @@ tools, findings … Child tables carry their cluster's ``cluster_name``, ``clust
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clusterbook.register.pivot import pivot
-from clusterbook.register.store import DEFAULT_PATH, ImportResult, connect, import_report, tables
+from clusterbook.register.store import (
+    DEFAULT_PATH,
+    ImportResult,
+    connect,
+    import_report,
+    preview_cross,
+    tables,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,6 +41,7 @@ __all__ = [
     "import_sources",
     "load",
     "pivot",
+    "previewing",
 ]
 
 CONTEXT = ("cluster_name", "cluster_type", "category")
@@ -56,6 +65,13 @@ class ImportSummary:
         """Everything found on the index-th input: its own findings and the cross-cluster ones."""
         sid = self.results[index].submission_id
         return self.reports[index].findings + self.cross.get(sid, [])
+
+    def verdict(self, index: int) -> str:
+        """符合, 不符合 or 無法讀取 for the index-th input, cross-cluster findings included (the
+        register's ``status`` says the same)."""
+        from clusterbook.findings import verdict
+
+        return verdict(self.findings(index))
 
     @property
     def exit_code(self) -> int:
@@ -118,6 +134,25 @@ def _cross_findings(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[
     return out
 
 
+@contextmanager
+def previewing(path: str | Path = DEFAULT_PATH) -> Iterator[Callable[[Report], None]]:
+    """A function that adds to a checked report the cross-cluster findings it would get if it
+    were imported into the register at ``path`` now; the register is not changed. The report
+    must still hold its proposal."""
+    from dataclasses import replace
+
+    conn = connect(path)
+    try:
+
+        def add(report: Report) -> None:
+            found = preview_cross(conn, report)
+            report.findings += [replace(f, file=report.source) for f in found]
+
+        yield add
+    finally:
+        conn.close()
+
+
 def check(path: str | Path = DEFAULT_PATH) -> list:
     """Recompute the cross-cluster rules over the current proposals; returns the findings."""
     from clusterbook.register.crosscheck import recheck_all
@@ -134,6 +169,8 @@ def load(path: str | Path = DEFAULT_PATH, year: int | str | None = None) -> dict
     in the register; ``"all"``: every year), one DataFrame per register table. Proposals and
     their child tables carry ``year``."""
     import pandas as pd
+
+    from clusterbook.findings import verdict_of
 
     path = Path(path)
     if not path.exists():
@@ -160,7 +197,7 @@ def load(path: str | Path = DEFAULT_PATH, year: int | str | None = None) -> dict
     )
     proposals["errors"] = proposals["submission_id"].map(errors).fillna(0).astype(int)
     proposals["eligible"] = proposals["errors"] == 0
-    proposals["status"] = proposals["eligible"].map({True: "符合", False: "不符合"})
+    proposals["status"] = proposals["errors"].map(verdict_of)
     subs = out["submissions"][["id", "year", "revision", "source", "imported_at"]].rename(
         columns={"id": "submission_id"}
     )

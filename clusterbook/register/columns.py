@@ -110,9 +110,7 @@ class RegisterSpec:
         self.not_personal = frozenset(raw.get("not_personal") or ())
         self.masked: str = raw["masked"]
         self.summary: dict[str, Any] = raw["summary"]
-        sign, hours, minutes = raw["timezone"][0], *raw["timezone"][1:].split(":")
-        offset = dt.timedelta(hours=int(hours), minutes=int(minutes))
-        self.tz = dt.timezone(offset if sign == "+" else -offset)
+        self.tz = _zone(raw["timezone"])
         self.tables = {
             tid: TableInfo(
                 tid,
@@ -351,6 +349,33 @@ class RegisterSpec:
         if isinstance(shown, dt.date):
             return roc(shown)
         return str(shown)
+
+
+def _zone(name: str) -> dt.tzinfo:
+    """An IANA zone (``Asia/Taipei``: the tzdata package supplies it where the system has no
+    zone database) or a fixed offset (``+08:00``)."""
+    if name[:1] in "+-":
+        hours, minutes = name[1:].split(":")
+        offset = dt.timedelta(hours=int(hours), minutes=int(minutes))
+        return dt.timezone(offset if name[0] == "+" else -offset)
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SpecError(f"register.yaml：不認得時區「{name}」") from None
+
+
+def local_time(stamp: str, program: str = DEFAULT_PROGRAM) -> str:
+    """A stored time (ISO 8601, UTC) as users read it: 民國 date and time in the register's
+    time zone, e.g. ``112/03/08 14:05``; the text itself when it is not a time."""
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if when.tzinfo is not None:
+        when = when.astimezone(register_spec(program).tz)
+    return f"{roc(when)} {when:%H:%M}"
 
 
 def roc(day: dt.date) -> str:

@@ -160,6 +160,7 @@ def export(
     """Write master.xlsx and return its path."""
     from openpyxl import Workbook
 
+    from clusterbook.outputs import MASTER, mark
     from clusterbook.register.summary import write_summary
     from clusterbook.workbook.xlsx import workbook_bytes
 
@@ -178,6 +179,7 @@ def export(
         written[info.id] = (info, columns, frame)
     _write_map(wb, written, spec)
     write_summary(wb["摘要"], written, spec)
+    mark(wb, MASTER)
     output = Path(output)
     output.write_bytes(workbook_bytes(wb))
     return output

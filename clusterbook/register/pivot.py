@@ -139,7 +139,7 @@ def make_pivot(
     c = spec.column(info.id, columns, cols) if columns else None
     v = spec.column(info.id, values, cols) if values else None
     if aggfunc not in AGGFUNCS:
-        raise ValueError(f"--aggfunc 只接受 count、sum 或 mean，收到 {aggfunc!r}")
+        raise ValueError(f"--aggfunc 只接受 count、sum 或 mean，收到「{aggfunc}」")
     if v is None and aggfunc != "count":
         raise ValueError(f"--aggfunc {aggfunc} 需要以 --values 指定要{AGGFUNCS[aggfunc]}的欄位")
     if v is None:

@@ -3,7 +3,8 @@
 One import of one workbook is one transaction: it leaves the register either with the whole
 submission or exactly as it was. Re-importing identical content changes nothing; changed
 content for the same proposal (unit 統一編號 + 群聚名稱) becomes a new revision, and the newest
-revision is the current one. Tables hold a ``submission_id``; the ``current_*`` views show the
+revision is the current one (an older file imported again becomes a new revision too, and the
+result says which revision it repeats). Tables hold a ``submission_id``; the ``current_*`` views show the
 newest revision of every proposal.
 """
 
@@ -109,6 +110,10 @@ class ImportResult:
     revision: int | None = None
     title: str = ""
     """群聚名稱（類別／型態）, for summaries."""
+    same_as: int | None = None
+    """A new revision whose content equals this earlier revision (an older file imported again)."""
+    same_as_at: str = ""
+    """When that earlier revision was imported (ISO 8601, UTC)."""
 
 
 def connect(path: str | Path = DEFAULT_PATH) -> sqlite3.Connection:
@@ -148,6 +153,23 @@ def _add_years(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def is_register(path: str | Path) -> bool:
+    """Whether ``path`` is a register (an SQLite file with the submissions table), opened
+    read-only so that a file that is not one is never changed."""
+    try:
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            found = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions'"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return found is not None
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:
@@ -190,19 +212,21 @@ def _retrying(work):
 def import_report(
     conn: sqlite3.Connection, report: Report, *, now: dt.datetime | None = None
 ) -> ImportResult:
-    """Register one checked workbook in a single transaction (cross-cluster checks included)."""
+    """Register one checked workbook in a single transaction (cross-cluster checks included).
+
+    Content equal to the current revision changes nothing; content equal to an older revision
+    becomes a new revision (a copy of it) that says which one it repeats (``same_as``).
+    """
     p = report.proposal
     if p is None:
         return ImportResult(report.source, "unreadable")
     from clusterbook.history.rules import history_check
     from clusterbook.register.crosscheck import cross_check
 
-    year = p.program.params["year_roc"]
-    key = "|".join((str(year), *p.key))
-    f = p.fields
-    title = f"{f.get('proposal.cluster_name')}（{f.get('proposal.category')}／{f.get('proposal.cluster_type')}）"
+    key = _key(p)
+    title = _title(p)
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
-    rows = _rows(report)
+    rows = _rows(report)  # built before the transaction, which stays short
 
     def work() -> ImportResult:
         conn.execute("BEGIN IMMEDIATE")
@@ -214,44 +238,96 @@ def import_report(
             if last is not None and last[2] == p.digest:
                 conn.execute("ROLLBACK")
                 return ImportResult(report.source, "unchanged", last[0], last[1], title)
+            earlier = conn.execute(
+                "SELECT revision, imported_at FROM submissions WHERE proposal_key = ? AND sha256 = ?"
+                " ORDER BY revision DESC LIMIT 1",
+                (key, p.digest),
+            ).fetchone()
             revision = 1 if last is None else last[1] + 1
-            counts = report.counts()
-            cur = conn.execute(
-                "INSERT INTO submissions (proposal_key, year, unit_ubn, cluster_name, revision, source, sha256, template_id,"
-                " program, version, spec_hash, imported_at, errors, warnings, infos)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    year,
-                    p.key[0],
-                    p.key[1],
-                    revision,
-                    _text(report.source),
-                    p.digest,
-                    p.meta.get("template_id"),
-                    p.meta.get("program"),
-                    p.meta.get("version"),
-                    p.meta.get("spec_hash"),
-                    stamp,
-                    counts["error"],
-                    counts["warning"],
-                    counts["info"],
-                ),
-            )
-            sid = cur.lastrowid
-            for table, (columns, values) in rows.items():
-                _insert(conn, table, columns, [(sid, *v) for v in values])
-            _insert_findings(conn, sid, report.findings)
+            sid = _store(conn, report, rows, key, revision, stamp)
             cross_check(conn, sid)
             history_check(conn, sid)
             conn.execute("COMMIT")
             status = "imported" if revision == 1 else "revision"
-            return ImportResult(report.source, status, sid, revision, title)
+            same_as, at = earlier if earlier is not None else (None, "")
+            return ImportResult(report.source, status, sid, revision, title, same_as, at)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
 
     return _retrying(work)
+
+
+def preview_cross(conn: sqlite3.Connection, report: Report) -> list:
+    """The cross-cluster and history findings a checked workbook would get if it were imported
+    now, as :func:`import_report` would store them; the register is left exactly as it was."""
+    p = report.proposal
+    if p is None:
+        return []
+    from clusterbook.history.rules import history_check
+    from clusterbook.register.crosscheck import cross_check
+
+    key = _key(p)
+    rows = _rows(report)
+
+    def work() -> list:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            last = conn.execute(
+                "SELECT MAX(revision) FROM submissions WHERE proposal_key = ?", (key,)
+            ).fetchone()[0]
+            sid = _store(conn, report, rows, key, (last or 0) + 1, "")
+            found = cross_check(conn, sid) + history_check(conn, sid)
+            return [f for here, f, _ in found if here == sid]
+        finally:
+            conn.execute("ROLLBACK")
+
+    return _retrying(work)
+
+
+def _key(p) -> str:
+    """A proposal's key in the register: program year (民國), 統一編號, 群聚名稱."""
+    return "|".join((str(p.program.params["year_roc"]), *p.key))
+
+
+def _title(p) -> str:
+    f = p.fields
+    return f"{f.get('proposal.cluster_name')}（{f.get('proposal.category')}／{f.get('proposal.cluster_type')}）"
+
+
+def _store(
+    conn: sqlite3.Connection, report: Report, rows: dict, key: str, revision: int, stamp: str
+) -> int:
+    """Insert one revision (its submission row, tables and findings); returns its id."""
+    p = report.proposal
+    counts = report.counts()
+    cur = conn.execute(
+        "INSERT INTO submissions (proposal_key, year, unit_ubn, cluster_name, revision, source, sha256,"
+        " template_id, program, version, spec_hash, imported_at, errors, warnings, infos)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            key,
+            p.program.params["year_roc"],
+            p.key[0],
+            p.key[1],
+            revision,
+            _text(report.source),
+            p.digest,
+            p.meta.get("template_id"),
+            p.meta.get("program"),
+            p.meta.get("version"),
+            p.meta.get("spec_hash"),
+            stamp,
+            counts["error"],
+            counts["warning"],
+            counts["info"],
+        ),
+    )
+    sid = cur.lastrowid
+    for table, (columns, values) in rows.items():
+        _insert(conn, table, columns, [(sid, *v) for v in values])
+    _insert_findings(conn, sid, report.findings)
+    return sid
 
 
 def _insert_findings(conn: sqlite3.Connection, sid: int, findings) -> None:

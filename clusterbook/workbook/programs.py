@@ -34,5 +34,8 @@ def program_path(program: str | Path) -> Path:
     if not path.is_dir():
         path = TEMPLATES / str(program)
     if not (path / "program.yaml").is_file():
-        raise SpecError(f"找不到提案規格 {program!r}（可用：{', '.join(available_programs())}）")
+        raise SpecError(
+            f"找不到提案規格「{program}」：請用 templates/ 下的資料夾名稱"
+            f"（可用：{'、'.join(available_programs())}）"
+        )
     return path

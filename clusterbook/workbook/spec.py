@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,9 @@ class Rule:
     description: str
     message: str
     fatal: bool = False
+    applicant_message: str | None = None
+    """Shown to the applicant (annotated copies, Google Sheets notes) instead of ``message``,
+    which names another proposal; placeholders {sheet} {cell} {value} {file} only."""
 
 
 @dataclass(frozen=True)
@@ -337,7 +341,13 @@ def load_program(program: str | Path = DEFAULT_PROGRAM) -> Program:
     }
     rules = {
         rid: Rule(
-            rid, r["severity"], r["title"], r["description"], r["message"], r.get("fatal", False)
+            rid,
+            r["severity"],
+            r["title"],
+            r["description"],
+            r["message"],
+            r.get("fatal", False),
+            r.get("applicant_message"),
         )
         for rid, r in load("rules.yaml").items()
     }
@@ -492,3 +502,9 @@ def _check(prog: Program) -> None:
     for severity in {r.severity for r in prog.rules.values()}:
         if severity not in ("error", "warning", "info"):
             raise SpecError(f"unknown severity {severity!r}")
+    for r in prog.rules.values():
+        if "{other_cluster}" in r.message and r.applicant_message is None:
+            raise SpecError(f"rule {r.id}: names another proposal but has no applicant_message")
+        shown = {n for _, n, _, _ in string.Formatter().parse(r.applicant_message or "") if n}
+        if shown - {"sheet", "cell", "value", "file"}:
+            raise SpecError(f"rule {r.id}: applicant_message may only use sheet, cell, value, file")

@@ -1,0 +1,463 @@
+"""Every limit of ``program.yaml`` at limit − 1, limit and limit + 1, as readable tables.
+
+Each table row is (what the applicant typed, the verdict the guide gives), worked out by hand
+from the guide — never by the code under test. ``tests/test_limits.py`` checks the verdicts
+with ``check``; ``tests/test_limits_libreoffice.py`` checks the same rows on the workbook's live
+資格檢核 panel after LibreOffice recalculates it. A row's ``panel`` says which panel row shows
+the rule (None: the panel does not show it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from clusterbook.workbook.fill import FormData
+from tests.helpers import clean_data
+
+TIER1 = ("彰化縣", "彰化市")  # 附件三: 彰化縣 分群1
+TIER3 = ("彰化縣", "芬園鄉")  # 分群3
+TIER4 = ("彰化縣", "大城鄉")  # 分群4
+EXEMPT = "小規模商業(免辦登記)"  # eligible, but not a 中小企業
+
+
+def uniform(category: str = "A類", n: int = 10) -> FormData:
+    """A clean proposal of ``n`` (≤ 16) alike members: SMEs of 10 employees in a 分群1 town,
+    men owners, never coached, all consenting; B類 keeps all of last year's ``n`` members."""
+    data = clean_data("changhua-tea")
+    b = category == "B類"
+    data.fields["proposal.category"] = category
+    if b:
+        data.fields["proposal.prior_members"] = n
+    else:
+        data.fields.pop("proposal.prior_members", None)
+        data.fields.pop("proposal.prior_cluster", None)
+    rows = data.tables["members"][:n]
+    data.tables["members"] = rows
+    for m in rows:
+        m.update(
+            {
+                "members.registration": "公司登記",
+                "members.capital": 1_000_000,
+                "members.employees": 10,
+                "members.county": TIER1[0],
+                "members.township": TIER1[1],
+                "members.coached_last_year": "有" if b else "無",
+                "members.coached_3y": "有" if b else "無",
+                "members.original_member": "有" if b else None,
+                "members.other_program": "無",
+                "members.owner_gender": "男",
+                "members.owner_identity": "其他",
+                "members.consent_collect": "同意",
+                "members.consent_public": "同意",
+            }
+        )
+    return data
+
+
+def members(data: FormData) -> list[dict]:
+    return data.tables["members"]
+
+
+def first(data: FormData, k: int, **values) -> FormData:
+    """Give the first ``k`` members these values (keys without the ``members.`` prefix)."""
+    for m in members(data)[:k]:
+        m.update({f"members.{key}": v for key, v in values.items()})
+    return data
+
+
+def kpi(data: FormData, row: int, total: int) -> FormData:
+    """Set a basic work item's 全程目標 (期中 + 期末 add up to it)."""
+    data.tables["kpis"][row].update(
+        {"kpis.midterm": total // 2, "kpis.final": total - total // 2, "kpis.total": total}
+    )
+    return data
+
+
+def budget(data: FormData, subtotal: int) -> FormData:
+    """One budget line of ``subtotal`` 元 (未稅)."""
+    data.tables["budget"] = [
+        {
+            "budget.category": "群聚推廣費用",
+            "budget.item": "行銷投廣",
+            "budget.unit_price": subtotal,
+            "budget.quantity": 1,
+        }
+    ]
+    return data
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of a boundary table: ``flagged`` is whether the guide's rule is broken."""
+
+    id: str
+    rule: str
+    panel: str | None
+    build: Callable[[], FormData]
+    flagged: bool
+    current: float | int | None = None  # what the panel's 目前 column shows, by hand
+
+
+def _members_min() -> list[Case]:
+    table = [
+        # class, members, fewer than the minimum (A類 10, B類 15)?
+        ("A類", 9, True),
+        ("A類", 10, False),
+        ("A類", 11, False),
+        ("B類", 14, True),
+        ("B類", 15, False),
+        ("B類", 16, False),
+    ]
+    return [
+        Case(
+            f"members-{c}-{n}", "ELIG-MEMBERS-MIN", "members", lambda c=c, n=n: uniform(c, n), f, n
+        )
+        for c, n, f in table
+    ]
+
+
+def _sme_share() -> list[Case]:
+    table = [
+        # members, of them 中小企業 (the others 小規模商業), share, below 50%?
+        (9, 4, 4 / 9, True),  # 44%
+        (9, 5, 5 / 9, False),  # 56%
+        (10, 4, 0.4, True),
+        (10, 5, 0.5, False),  # exactly 50% is enough (不低於)
+        (10, 6, 0.6, False),
+        (11, 5, 5 / 11, True),  # 45%
+        (11, 6, 6 / 11, False),  # 55%
+    ]
+    return [
+        Case(
+            f"sme-{k}of{n}",
+            "ELIG-SME-RATIO",
+            "sme",
+            lambda n=n, k=k: first(uniform("A類", n), n - k, registration=EXEMPT),
+            f,
+            share,
+        )
+        for n, k, share, f in table
+    ]
+
+
+def _coached() -> list[Case]:
+    table = [
+        # A類 members, of them coached last year, share, more than 20%?
+        (10, 1, 0.1, False),
+        (10, 2, 0.2, False),  # 20% inclusive
+        (10, 3, 0.3, True),
+        (15, 3, 0.2, False),
+        (15, 4, 4 / 15, True),  # 27%
+        (11, 2, 2 / 11, False),  # 18%
+        (11, 3, 3 / 11, True),  # 27%
+    ]
+    return [
+        Case(
+            f"coached-{k}of{n}",
+            "ELIG-COACHED-LAST-YEAR",
+            "coached",
+            lambda n=n, k=k: first(uniform("A類", n), k, coached_last_year="有", coached_3y="有"),
+            f,
+            share,
+        )
+        for n, k, share, f in table
+    ]
+
+
+def _replaced(prior: int, kept: int) -> FormData:
+    data = uniform("B類", 15)
+    data.fields["proposal.prior_members"] = prior
+    for m in members(data)[kept:]:
+        m.update(
+            {
+                "members.original_member": "無",
+                "members.coached_last_year": "無",
+                "members.coached_3y": "無",
+            }
+        )
+    return data
+
+
+def _replacement() -> list[Case]:
+    table = [
+        # last year's members, still members, replaced share, more than 50%?
+        (10, 6, 0.4, False),
+        (10, 5, 0.5, False),  # 5 of 10 replaced: 50% inclusive
+        (10, 4, 0.6, True),  # 6 of 10 replaced
+        (11, 6, 5 / 11, False),  # 45%
+        (11, 5, 6 / 11, True),  # 55%
+        (12, 6, 0.5, False),
+        (0, 5, 0.0, True),  # last year's count missing: nothing to compute the share from
+    ]
+    return [
+        Case(
+            f"replacement-{kept}of{prior}",
+            "ELIG-REPLACEMENT",
+            "replacement",
+            lambda prior=prior, kept=kept: _replaced(prior, kept),
+            f,
+            share,
+        )
+        for prior, kept, share, f in table
+    ]
+
+
+def _budget() -> list[Case]:
+    table = [
+        # 小計 (未稅), 營業稅 = round-half-up(小計 × 5%), 總計 (含稅), over 1,000,000?
+        (952_380, 47_619, 999_999, False),  # tax 47,619.00
+        (952_381, 47_619, 1_000_000, False),  # tax 47,619.05: exactly the cap is allowed
+        (952_382, 47_619, 1_000_001, True),  # tax 47,619.10
+        (952_390, 47_620, 1_000_010, True),  # tax 47,619.50 rounds up
+        (1_000_000, 50_000, 1_050_000, True),  # 1,000,000 before tax is over the cap
+    ]
+    return [
+        Case(
+            f"budget-{sub}",
+            "BUDGET-CAP",
+            "budget",
+            lambda sub=sub: budget(uniform(), sub),
+            f,
+            total,
+        )
+        for sub, _tax, total, f in table
+    ]
+
+
+def _work_items() -> list[Case]:
+    table = [
+        # rule, panel row, KPI row, 全程目標, fewer than the minimum?
+        ("WORK-MEETINGS", "meetings", 0, 3, True),
+        ("WORK-MEETINGS", "meetings", 0, 4, False),  # at least 4
+        ("WORK-MEETINGS", "meetings", 0, 5, False),
+        ("WORK-WORKSHOPS", "workshops", 1, 2, True),
+        ("WORK-WORKSHOPS", "workshops", 1, 3, False),  # at least 3
+        ("WORK-WORKSHOPS", "workshops", 1, 4, False),
+        ("WORK-VISITS", "visits", 2, 0, True),
+        ("WORK-VISITS", "visits", 2, 1, False),  # at least 1
+        ("WORK-VISITS", "visits", 2, 2, False),
+    ]
+    cases = [
+        Case(
+            f"{panel}-{total}",
+            rule,
+            panel,
+            lambda row=row, t=total: kpi(uniform(), row, t),
+            f,
+            total,
+        )
+        for rule, panel, row, total, f in table
+    ]
+    digital = [
+        # 研習, of them 數位方式, wrong (none, or more than the 研習)?
+        (3, 0, True),
+        (3, 1, False),  # at least 1
+        (3, 2, False),
+        (3, 3, False),  # all of them
+        (3, 4, True),  # more than the 研習
+        (4, 4, False),
+        (4, 5, True),
+    ]
+    for workshops, d, f in digital:
+
+        def build(w=workshops, d=d):
+            data = kpi(uniform(), 1, w)
+            data.fields["work.digital_workshops"] = d
+            return data
+
+        cases.append(
+            Case(
+                f"digital-{d}of{workshops}",
+                "WORK-DIGITAL-WORKSHOP",
+                "digital_workshops",
+                build,
+                f,
+                d,
+            )
+        )
+    return cases
+
+
+def _bonus() -> list[Case]:
+    """陸、加分項目: 「超過50%」 — exactly half is not more than half."""
+    table = [
+        # members, of them qualifying, share, more than 50%?
+        (10, 5, 0.5, False),
+        (10, 6, 0.6, True),
+        (11, 5, 5 / 11, False),
+        (11, 6, 6 / 11, True),
+        (12, 6, 0.5, False),
+        (12, 7, 7 / 12, True),
+    ]
+    kinds = [
+        # rule, panel row, what makes a member qualify
+        ("BONUS-DIVERSE", "diverse", {"owner_gender": "女"}),
+        ("BONUS-DIVERSE", "diverse", {"owner_identity": "原住民、青年返鄉"}),
+        ("BONUS-DIVERSE", "diverse", {"owner_identity": "新住民"}),
+        ("BONUS-TIER", "tier", {"county": TIER3[0], "township": TIER3[1]}),
+        ("BONUS-TIER", "tier", {"county": TIER4[0], "township": TIER4[1]}),
+        ("BONUS-SMALL", "small", {"employees": 4}),
+    ]
+    cases = []
+    for rule, panel, values in kinds:
+        tag = "-".join(str(v) for v in values.values())
+        for n, k, share, f in table:
+            cases.append(
+                Case(
+                    f"{panel}-{tag}-{k}of{n}",
+                    rule,
+                    panel,
+                    lambda n=n, k=k, values=values: first(uniform("A類", n), k, **values),
+                    f,
+                    share,
+                )
+            )
+    return cases
+
+
+def _small_firm() -> list[Case]:
+    """小規模企業: fewer than 5 regular employees (a 12-month average may have a decimal).
+    Five of ten members have 4 employees; the sixth decides whether more than half are small."""
+    table = [
+        # the sixth member's employees, is it small (so 6 of 10: a bonus)?
+        (4, True),
+        (4.9, True),
+        (5, False),
+        (5.1, False),
+        (0, True),
+    ]
+    return [
+        Case(
+            f"small-sixth-{e}",
+            "BONUS-SMALL",
+            "small",
+            lambda e=e: first(first(uniform("A類", 10), 6, employees=e), 5, employees=4),
+            f,
+            0.6 if f else 0.5,
+        )
+        for e, f in table
+    ]
+
+
+def _sme_test() -> list[Case]:
+    """中小企業認定標準 art. 2: capital ≤ NT$100,000,000 or fewer than 200 regular employees.
+    The member is the fifth; a member that is neither is ELIG-MEMBER-TYPE."""
+    table = [
+        # 實收資本額, 經常僱用員工數, not an SME (so not eligible)?
+        (100_000_000, 250, False),
+        (100_000_001, 250, True),
+        (99_999_999, 250, False),
+        (300_000_000, 199, False),
+        (300_000_000, 199.9, False),
+        (300_000_000, 200, True),
+        (300_000_000, 201, True),
+        (None, 199, False),
+        (100_000_001, None, True),
+        (None, None, True),
+    ]
+    return [
+        Case(
+            f"sme-test-{c}-{e}",
+            "ELIG-MEMBER-TYPE",
+            "member_type",
+            lambda c=c, e=e: _fifth(c, e),
+            f,
+            1 if f else 0,
+        )
+        for c, e, f in table
+    ]
+
+
+def _fifth(capital, employees) -> FormData:
+    data = uniform("A類", 10)
+    members(data)[4].update({"members.capital": capital, "members.employees": employees})
+    return data
+
+
+def _unit_sme() -> list[Case]:
+    """領導企業提案: the proposing unit itself meets the SME standard."""
+    table = [
+        # unit's 實收資本額, 經常僱用員工數, not an SME (ELIG-ROUTE)?
+        (100_000_000, 250, False),
+        (100_000_001, 250, True),
+        (300_000_000, 199, False),
+        (300_000_000, 200, True),
+        (None, 199, False),
+        (100_000_001, None, True),
+    ]
+
+    def build(c, e):
+        data = uniform("A類", 10)
+        data.fields.update({"unit.capital": c, "unit.employees": e})
+        return data
+
+    return [
+        Case(f"unit-sme-{c}-{e}", "ELIG-ROUTE", "route", lambda c=c, e=e: build(c, e), f)
+        for c, e, f in table
+    ]
+
+
+def _deadline() -> list[Case]:
+    """肆: A類 by 112/03/07 17:00, B類 by 112/02/22 17:00: a date on the deadline day is on time."""
+    table = [
+        # class, 提案日期, late?
+        ("A類", "112/03/06", False),
+        ("A類", "112/03/07", False),
+        ("A類", "112/03/08", True),
+        ("B類", "112/02/21", False),
+        ("B類", "112/02/22", False),
+        ("B類", "112/02/23", True),
+        ("B類", "112/03/07", True),  # A類's deadline is too late for B類
+    ]
+
+    def build(c, day):
+        data = uniform(c, 16)
+        data.fields["proposal.date"] = day
+        return data
+
+    return [
+        Case(f"deadline-{c}-{day}", "DATE-DEADLINE", None, lambda c=c, d=day: build(c, d), f)
+        for c, day, f in table
+    ]
+
+
+def _text() -> list[Case]:
+    """The form's length guides: 群聚名稱 ≤ 40 字, 群聚主軸 50 字, 緣起 about 300 (150–450)."""
+    table = [
+        # field, characters, outside the guide?
+        ("proposal.cluster_name", 40, False),
+        ("proposal.cluster_name", 41, True),
+        ("summary.theme", 50, False),
+        ("summary.theme", 51, True),
+        ("narrative.motivation", 149, True),
+        ("narrative.motivation", 150, False),
+        ("narrative.motivation", 450, False),
+        ("narrative.motivation", 451, True),
+    ]
+
+    def build(fid, count):
+        data = uniform()
+        data.fields[fid] = ("群聚數位" * 200)[:count]
+        return data
+
+    return [
+        Case(f"text-{fid}-{k}", "TEXT-LENGTH", None, lambda fid=fid, k=k: build(fid, k), f, k)
+        for fid, k, f in table
+    ]
+
+
+CASES: list[Case] = [
+    *_members_min(),
+    *_sme_share(),
+    *_coached(),
+    *_replacement(),
+    *_budget(),
+    *_work_items(),
+    *_bonus(),
+    *_small_firm(),
+    *_sme_test(),
+    *_unit_sme(),
+    *_deadline(),
+    *_text(),
+]

@@ -43,8 +43,7 @@ BUDGET_SHARES = [40 / 105, 36 / 105, 10 / 105, 0, 14 / 105, 0]
 TAX_SHARE = 5 / 105
 
 
-def budget_lines():
-    data = uniform()
+def budget_lines(data):
     data.tables["budget"] = [
         {
             "budget.category": cat,
@@ -54,17 +53,13 @@ def budget_lines():
         }
         for i, (cat, price, qty, _) in enumerate(BUDGET_LINES)
     ]
-    return data
 
 
-def taxed(subtotal: int):
-    return budget(uniform(), subtotal) if subtotal else _no_budget()
-
-
-def _no_budget():
-    data = uniform()
-    data.tables["budget"] = []
-    return data
+def taxed(data, subtotal: int):
+    if subtotal:
+        budget(data, subtotal)
+    else:
+        data.tables["budget"] = []
 
 
 TIERS = [
@@ -84,11 +79,9 @@ TIERS = [
 ]
 
 
-def tiers():
-    data = uniform("A類", len(TIERS))
+def tiers(data):
     for m, (county, town, _) in zip(data.tables["members"], TIERS, strict=True):
         m.update({"members.county": county, "members.township": town})
-    return data
 
 
 FLAGS = [
@@ -105,8 +98,7 @@ FLAGS = [
 ]
 
 
-def flags():
-    data = uniform("A類", len(FLAGS))
+def flags(data):
     for m, row in zip(data.tables["members"], FLAGS, strict=True):
         reg, cap, emp, gender, identity = row[:5]
         m.update(
@@ -118,7 +110,6 @@ def flags():
                 "members.owner_identity": identity,
             }
         )
-    return data
 
 
 OWNERS = [
@@ -136,11 +127,9 @@ OWNERS = [
 ]
 
 
-def owners():
-    data = uniform("A類", len(OWNERS))
+def owners(data):
     for m, (name, mobile, _) in zip(data.tables["members"], OWNERS, strict=True):
         m.update({"members.owner_name": name, "members.owner_mobile": mobile})
-    return data
 
 
 KPI_SPLITS = [
@@ -154,8 +143,7 @@ KPI_SPLITS = [
 ]
 
 
-def kpi_splits():
-    data = uniform()
+def kpi_splits(data):
     rows = data.tables["kpis"]
     for row, (mid, fin, tot, _) in zip(rows[3:], KPI_SPLITS, strict=False):
         row.update({"kpis.midterm": mid, "kpis.final": fin, "kpis.total": tot})
@@ -173,7 +161,6 @@ def kpi_splits():
                 "kpis.benefit": "效益",
             }
         )
-    return data
 
 
 # 群聚自我評估: rows 0–15 are 組織凝聚力 (O), 16–24 環境擴散力 (E), 25–37 服務優化力 (S),
@@ -188,8 +175,7 @@ MEMBER_YES = {0: "有", 5: "有", 11: "是", 12: "有", 62: "有"}
 MEMBER_SCORES = [3, 1, 0, 1]
 
 
-def assessments():
-    data = uniform()
+def assessments(data):
     ca = data.tables["cluster_assessment"]
     for i, row in enumerate(ca):
         row["cluster_assessment.initial"] = CLUSTER_INITIAL.get(i, "無")
@@ -197,4 +183,25 @@ def assessments():
     column = data.matrix["member_assessment"][0]
     for i in range(len(column)):
         column[i] = MEMBER_YES.get(i, "無")
+
+
+# Each figure's edit of the uniform proposal: (name, base (class, members), parts, edit); see
+# ``tests.limits.Case`` for parts.
+EDITS = [
+    *[
+        (f"tax-{sub}", ("A類", 10), frozenset({"budget"}), lambda d, sub=sub: taxed(d, sub))
+        for sub, _, _ in TAX
+    ],
+    ("budget-lines", ("A類", 10), frozenset({"budget"}), budget_lines),
+    ("tiers", ("A類", len(TIERS)), frozenset({"place"}), tiers),
+    ("flags", ("A類", len(FLAGS)), frozenset({"size", "registration", "owner"}), flags),
+    ("owners", ("A類", len(OWNERS)), frozenset({"owner_name"}), owners),
+    ("kpi-splits", ("A類", 10), frozenset({"kpis_custom"}), kpi_splits),
+    ("assessments", ("A類", 10), frozenset({"assessment"}), assessments),
+]
+
+
+def build(edit, base=("A類", 10)):
+    data = uniform(*base)
+    edit(data)
     return data

@@ -89,14 +89,32 @@ def budget(data: FormData, subtotal: int) -> FormData:
 
 @dataclass(frozen=True)
 class Case:
-    """One row of a boundary table: ``flagged`` is whether the guide's rule is broken."""
+    """One row of a boundary table: ``edit`` changes the uniform proposal of ``base`` (class,
+    members); ``flagged`` is whether the guide's rule is then broken; ``current`` what the
+    panel's 目前 column shows. ``parts`` are what the edit changes or depends on: cases with
+    disjoint parts and the same base can share one workbook (LibreOffice runs are slow)."""
 
     id: str
     rule: str
     panel: str | None
-    build: Callable[[], FormData]
+    base: tuple[str, int]
+    parts: frozenset[str]
+    edit: Callable[[FormData], object]
     flagged: bool
-    current: float | int | None = None  # what the panel's 目前 column shows, by hand
+    current: float | int | None = None
+
+    def build(self) -> FormData:
+        data = uniform(*self.base)
+        self.edit(data)
+        return data
+
+
+def parts(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+def _nothing(data: FormData) -> None:
+    return None
 
 
 def _members_min() -> list[Case]:
@@ -111,7 +129,14 @@ def _members_min() -> list[Case]:
     ]
     return [
         Case(
-            f"members-{c}-{n}", "ELIG-MEMBERS-MIN", "members", lambda c=c, n=n: uniform(c, n), f, n
+            f"members-{c}-{n}",
+            "ELIG-MEMBERS-MIN",
+            "members",
+            (c, n),
+            parts("count"),
+            _nothing,
+            f,
+            n,
         )
         for c, n, f in table
     ]
@@ -133,7 +158,9 @@ def _sme_share() -> list[Case]:
             f"sme-{k}of{n}",
             "ELIG-SME-RATIO",
             "sme",
-            lambda n=n, k=k: first(uniform("A類", n), n - k, registration=EXEMPT),
+            ("A類", n),
+            parts("registration"),
+            lambda data, n=n, k=k: first(data, n - k, registration=EXEMPT),
             f,
             share,
         )
@@ -157,7 +184,9 @@ def _coached() -> list[Case]:
             f"coached-{k}of{n}",
             "ELIG-COACHED-LAST-YEAR",
             "coached",
-            lambda n=n, k=k: first(uniform("A類", n), k, coached_last_year="有", coached_3y="有"),
+            ("A類", n),
+            parts("coached"),
+            lambda data, k=k: first(data, k, coached_last_year="有", coached_3y="有"),
             f,
             share,
         )
@@ -165,8 +194,7 @@ def _coached() -> list[Case]:
     ]
 
 
-def _replaced(prior: int, kept: int) -> FormData:
-    data = uniform("B類", 15)
+def _replaced(data: FormData, prior: int, kept: int) -> None:
     data.fields["proposal.prior_members"] = prior
     for m in members(data)[kept:]:
         m.update(
@@ -176,7 +204,6 @@ def _replaced(prior: int, kept: int) -> FormData:
                 "members.coached_3y": "無",
             }
         )
-    return data
 
 
 def _replacement() -> list[Case]:
@@ -195,7 +222,9 @@ def _replacement() -> list[Case]:
             f"replacement-{kept}of{prior}",
             "ELIG-REPLACEMENT",
             "replacement",
-            lambda prior=prior, kept=kept: _replaced(prior, kept),
+            ("B類", 15),
+            parts("original"),
+            lambda data, prior=prior, kept=kept: _replaced(data, prior, kept),
             f,
             share,
         )
@@ -217,7 +246,9 @@ def _budget() -> list[Case]:
             f"budget-{sub}",
             "BUDGET-CAP",
             "budget",
-            lambda sub=sub: budget(uniform(), sub),
+            ("A類", 10),
+            parts("budget"),
+            lambda data, sub=sub: budget(data, sub),
             f,
             total,
         )
@@ -243,7 +274,9 @@ def _work_items() -> list[Case]:
             f"{panel}-{total}",
             rule,
             panel,
-            lambda row=row, t=total: kpi(uniform(), row, t),
+            ("A類", 10),
+            parts(panel),
+            lambda data, row=row, t=total: kpi(data, row, t),
             f,
             total,
         )
@@ -261,17 +294,18 @@ def _work_items() -> list[Case]:
     ]
     for workshops, d, f in digital:
 
-        def build(w=workshops, d=d):
-            data = kpi(uniform(), 1, w)
+        def edit(data, w=workshops, d=d):
+            kpi(data, 1, w)
             data.fields["work.digital_workshops"] = d
-            return data
 
         cases.append(
             Case(
                 f"digital-{d}of{workshops}",
                 "WORK-DIGITAL-WORKSHOP",
                 "digital_workshops",
-                build,
+                ("A類", 10),
+                parts("workshops"),
+                edit,
                 f,
                 d,
             )
@@ -292,15 +326,15 @@ def _bonus() -> list[Case]:
     ]
     kinds = [
         # rule, panel row, what makes a member qualify
-        ("BONUS-DIVERSE", "diverse", {"owner_gender": "女"}),
-        ("BONUS-DIVERSE", "diverse", {"owner_identity": "原住民、青年返鄉"}),
-        ("BONUS-DIVERSE", "diverse", {"owner_identity": "新住民"}),
-        ("BONUS-TIER", "tier", {"county": TIER3[0], "township": TIER3[1]}),
-        ("BONUS-TIER", "tier", {"county": TIER4[0], "township": TIER4[1]}),
-        ("BONUS-SMALL", "small", {"employees": 4}),
+        ("BONUS-DIVERSE", "diverse", "owner", {"owner_gender": "女"}),
+        ("BONUS-DIVERSE", "diverse", "owner", {"owner_identity": "原住民、青年返鄉"}),
+        ("BONUS-DIVERSE", "diverse", "owner", {"owner_identity": "新住民"}),
+        ("BONUS-TIER", "tier", "place", {"county": TIER3[0], "township": TIER3[1]}),
+        ("BONUS-TIER", "tier", "place", {"county": TIER4[0], "township": TIER4[1]}),
+        ("BONUS-SMALL", "small", "size", {"employees": 4}),
     ]
     cases = []
-    for rule, panel, values in kinds:
+    for rule, panel, part, values in kinds:
         tag = "-".join(str(v) for v in values.values())
         for n, k, share, f in table:
             cases.append(
@@ -308,7 +342,9 @@ def _bonus() -> list[Case]:
                     f"{panel}-{tag}-{k}of{n}",
                     rule,
                     panel,
-                    lambda n=n, k=k, values=values: first(uniform("A類", n), k, **values),
+                    ("A類", n),
+                    parts(part, "registration") if part == "size" else parts(part),
+                    lambda data, k=k, values=values: first(data, k, **values),
                     f,
                     share,
                 )
@@ -332,7 +368,9 @@ def _small_firm() -> list[Case]:
             f"small-sixth-{e}",
             "BONUS-SMALL",
             "small",
-            lambda e=e: first(first(uniform("A類", 10), 6, employees=e), 5, employees=4),
+            ("A類", 10),
+            parts("size", "registration"),
+            lambda data, e=e: first(first(data, 6, employees=e), 5, employees=4),
             f,
             0.6 if f else 0.5,
         )
@@ -361,18 +399,16 @@ def _sme_test() -> list[Case]:
             f"sme-test-{c}-{e}",
             "ELIG-MEMBER-TYPE",
             "member_type",
-            lambda c=c, e=e: _fifth(c, e),
+            ("A類", 10),
+            parts("size", "registration"),
+            lambda data, c=c, e=e: members(data)[4].update(
+                {"members.capital": c, "members.employees": e}
+            ),
             f,
             1 if f else 0,
         )
         for c, e, f in table
     ]
-
-
-def _fifth(capital, employees) -> FormData:
-    data = uniform("A類", 10)
-    members(data)[4].update({"members.capital": capital, "members.employees": employees})
-    return data
 
 
 def _unit_sme() -> list[Case]:
@@ -387,13 +423,16 @@ def _unit_sme() -> list[Case]:
         (100_000_001, None, True),
     ]
 
-    def build(c, e):
-        data = uniform("A類", 10)
-        data.fields.update({"unit.capital": c, "unit.employees": e})
-        return data
-
     return [
-        Case(f"unit-sme-{c}-{e}", "ELIG-ROUTE", "route", lambda c=c, e=e: build(c, e), f)
+        Case(
+            f"unit-sme-{c}-{e}",
+            "ELIG-ROUTE",
+            "route",
+            ("A類", 10),
+            parts("unit"),
+            lambda data, c=c, e=e: data.fields.update({"unit.capital": c, "unit.employees": e}),
+            f,
+        )
         for c, e, f in table
     ]
 
@@ -411,13 +450,16 @@ def _deadline() -> list[Case]:
         ("B類", "112/03/07", True),  # A類's deadline is too late for B類
     ]
 
-    def build(c, day):
-        data = uniform(c, 16)
-        data.fields["proposal.date"] = day
-        return data
-
     return [
-        Case(f"deadline-{c}-{day}", "DATE-DEADLINE", None, lambda c=c, d=day: build(c, d), f)
+        Case(
+            f"deadline-{c}-{day}",
+            "DATE-DEADLINE",
+            None,
+            (c, 16),
+            parts("date"),
+            lambda data, d=day: data.fields.update({"proposal.date": d}),
+            f,
+        )
         for c, day, f in table
     ]
 
@@ -436,13 +478,17 @@ def _text() -> list[Case]:
         ("narrative.motivation", 451, True),
     ]
 
-    def build(fid, count):
-        data = uniform()
-        data.fields[fid] = ("群聚數位" * 200)[:count]
-        return data
-
     return [
-        Case(f"text-{fid}-{k}", "TEXT-LENGTH", None, lambda fid=fid, k=k: build(fid, k), f, k)
+        Case(
+            f"text-{fid}-{k}",
+            "TEXT-LENGTH",
+            None,
+            ("A類", 10),
+            parts(fid),
+            lambda data, fid=fid, k=k: data.fields.update({fid: ("群聚數位" * 200)[:k]}),
+            f,
+            k,
+        )
         for fid, k, f in table
     ]
 

@@ -18,14 +18,14 @@ def proposal(data):
 
 @pytest.mark.parametrize(("subtotal", "tax", "total"), figures.TAX)
 def test_tax_rounds_half_up_and_the_total_includes_it(subtotal, tax, total):
-    t = proposal(figures.taxed(subtotal)).totals
+    t = proposal(figures.build(lambda d: figures.taxed(d, subtotal))).totals
     assert (t["budget.subtotal"], t["budget.tax"], t["budget.total"]) == (subtotal, tax, total)
     assert t["panel.budget.current"] == total
     assert t["budget.tax_share"] == pytest.approx(tax / total if total else 0)
 
 
 def test_budget_lines_categories_and_shares():
-    p = proposal(figures.budget_lines())
+    p = proposal(figures.build(figures.budget_lines))
     amounts = p.tables["budget"]["amount"].tolist()
     assert [None if pd.isna(a) else a for a in amounts] == [
         line[3] for line in figures.BUDGET_LINES
@@ -45,7 +45,7 @@ def test_budget_lines_categories_and_shares():
 
 
 def test_tiers_of_the_towns():
-    report = check_data(figures.tiers())
+    report = check_data(figures.build(figures.tiers, ("A類", len(figures.TIERS))))
     tiers = report.proposal.tables["members"]["tier"].tolist()
     assert [None if pd.isna(t) else t for t in tiers] == [t[2] for t in figures.TIERS]
     assert "TOWNSHIP-COUNTY" in rules(report)  # 吉安鄉 is not in 臺東縣
@@ -54,7 +54,7 @@ def test_tiers_of_the_towns():
 
 
 def test_member_flags():
-    p = proposal(figures.flags())
+    p = proposal(figures.build(figures.flags, ("A類", len(figures.FLAGS))))
     m = p.tables["members"]
     got = [
         tuple(bool(v) for v in row)
@@ -70,7 +70,7 @@ def test_member_flags():
 
 
 def test_the_same_owner_twice():
-    report = check_data(figures.owners())
+    report = check_data(figures.build(figures.owners, ("A類", len(figures.OWNERS))))
     assert report.proposal.tables["members"]["dup_owner"].tolist() == [o[2] for o in figures.OWNERS]
     assert report.proposal.totals["panel.dup_owner.current"] == 4
     flagged = [f.cell for f in report.findings if f.rule == "ELIG-DUP-OWNER"]
@@ -78,14 +78,14 @@ def test_the_same_owner_twice():
 
 
 def test_kpi_splits():
-    report = check_data(figures.kpi_splits())
+    report = check_data(figures.build(figures.kpi_splits))
     got = report.proposal.tables["kpis"]["split_ok"].tolist()[3:]
     assert got == [k[3] for k in figures.KPI_SPLITS]
     assert rules(report).count("KPI-SPLIT") == 3
 
 
 def test_self_assessment_scores():
-    p = proposal(figures.assessments())
+    p = proposal(figures.build(figures.assessments))
     sub = p.tables["cluster_subtotals"]
     assert sub["initial"].tolist() == figures.CLUSTER_SUBTOTALS["initial"]
     assert sub["target"].tolist() == figures.CLUSTER_SUBTOTALS["target"]

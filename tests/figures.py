@@ -186,18 +186,18 @@ def assessments(data):
 
 
 # Each figure's edit of the uniform proposal: (name, base (class, members), parts, edit); see
-# ``tests.limits.Case`` for parts.
+# ``tests.limits.Case`` for the base (None: any) and parts.
 EDITS = [
     *[
-        (f"tax-{sub}", ("A類", 10), frozenset({"budget"}), lambda d, sub=sub: taxed(d, sub))
+        (f"tax-{sub}", None, frozenset({"budget"}), lambda d, sub=sub: taxed(d, sub))
         for sub, _, _ in TAX
     ],
-    ("budget-lines", ("A類", 10), frozenset({"budget"}), budget_lines),
+    ("budget-lines", None, frozenset({"budget"}), budget_lines),
     ("tiers", ("A類", len(TIERS)), frozenset({"place"}), tiers),
     ("flags", ("A類", len(FLAGS)), frozenset({"size", "registration", "owner"}), flags),
     ("owners", ("A類", len(OWNERS)), frozenset({"owner_name"}), owners),
-    ("kpi-splits", ("A類", 10), frozenset({"kpis_custom"}), kpi_splits),
-    ("assessments", ("A類", 10), frozenset({"assessment"}), assessments),
+    ("kpi-splits", None, frozenset({"kpis_custom"}), kpi_splits),
+    ("assessments", None, frozenset({"assessment"}), assessments),
 ]
 
 

@@ -90,23 +90,27 @@ def budget(data: FormData, subtotal: int) -> FormData:
 @dataclass(frozen=True)
 class Case:
     """One row of a boundary table: ``edit`` changes the uniform proposal of ``base`` (class,
-    members); ``flagged`` is whether the guide's rule is then broken; ``current`` what the
-    panel's 目前 column shows. ``parts`` are what the edit changes or depends on: cases with
-    disjoint parts and the same base can share one workbook (LibreOffice runs are slow)."""
+    members; ANY: the verdict does not depend on them, A類 of 10 is used alone);
+    ``flagged`` is whether the guide's rule is then broken; ``current`` what the panel's 目前
+    column shows. ``parts`` are what the edit changes or depends on: cases with disjoint parts
+    (and the same base) can share one workbook, since LibreOffice runs are slow."""
 
     id: str
     rule: str
     panel: str | None
-    base: tuple[str, int]
+    base: tuple[str, int] | None
     parts: frozenset[str]
     edit: Callable[[FormData], object]
     flagged: bool
     current: float | int | None = None
 
     def build(self) -> FormData:
-        data = uniform(*self.base)
+        data = uniform(*(self.base or ("A類", 10)))
         self.edit(data)
         return data
+
+
+ANY = None
 
 
 def parts(*names: str) -> frozenset[str]:
@@ -208,27 +212,27 @@ def _replaced(data: FormData, prior: int, kept: int) -> None:
 
 def _replacement() -> list[Case]:
     table = [
-        # last year's members, still members, replaced share, more than 50%?
-        (10, 6, 0.4, False),
-        (10, 5, 0.5, False),  # 5 of 10 replaced: 50% inclusive
-        (10, 4, 0.6, True),  # 6 of 10 replaced
-        (11, 6, 5 / 11, False),  # 45%
-        (11, 5, 6 / 11, True),  # 55%
-        (12, 6, 0.5, False),
-        (0, 5, 0.0, True),  # last year's count missing: nothing to compute the share from
+        # B類 members, last year's members, still members, replaced share, more than 50%?
+        (15, 10, 6, 0.4, False),
+        (16, 10, 5, 0.5, False),  # 5 of 10 replaced: 50% inclusive
+        (14, 10, 4, 0.6, True),  # 6 of 10 replaced
+        (15, 11, 6, 5 / 11, False),  # 45%
+        (16, 11, 5, 6 / 11, True),  # 55%
+        (14, 12, 6, 0.5, False),
+        (15, 0, 5, 0.0, True),  # last year's count missing: nothing to compute the share from
     ]
     return [
         Case(
             f"replacement-{kept}of{prior}",
             "ELIG-REPLACEMENT",
             "replacement",
-            ("B類", 15),
+            ("B類", n),
             parts("original"),
             lambda data, prior=prior, kept=kept: _replaced(data, prior, kept),
             f,
             share,
         )
-        for prior, kept, share, f in table
+        for n, prior, kept, share, f in table
     ]
 
 
@@ -246,7 +250,7 @@ def _budget() -> list[Case]:
             f"budget-{sub}",
             "BUDGET-CAP",
             "budget",
-            ("A類", 10),
+            ANY,
             parts("budget"),
             lambda data, sub=sub: budget(data, sub),
             f,
@@ -274,7 +278,7 @@ def _work_items() -> list[Case]:
             f"{panel}-{total}",
             rule,
             panel,
-            ("A類", 10),
+            ANY,
             parts(panel),
             lambda data, row=row, t=total: kpi(data, row, t),
             f,
@@ -303,7 +307,7 @@ def _work_items() -> list[Case]:
                 f"digital-{d}of{workshops}",
                 "WORK-DIGITAL-WORKSHOP",
                 "digital_workshops",
-                ("A類", 10),
+                ANY,
                 parts("workshops"),
                 edit,
                 f,
@@ -325,18 +329,18 @@ def _bonus() -> list[Case]:
         (12, 7, 7 / 12, True),
     ]
     kinds = [
-        # rule, panel row, what makes a member qualify
-        ("BONUS-DIVERSE", "diverse", "owner", {"owner_gender": "女"}),
-        ("BONUS-DIVERSE", "diverse", "owner", {"owner_identity": "原住民、青年返鄉"}),
-        ("BONUS-DIVERSE", "diverse", "owner", {"owner_identity": "新住民"}),
-        ("BONUS-TIER", "tier", "place", {"county": TIER3[0], "township": TIER3[1]}),
-        ("BONUS-TIER", "tier", "place", {"county": TIER4[0], "township": TIER4[1]}),
-        ("BONUS-SMALL", "small", "size", {"employees": 4}),
+        # rule, panel row, what makes a member qualify, with how many members
+        ("BONUS-DIVERSE", "diverse", "owner", {"owner_gender": "女"}, (10, 11, 12)),
+        ("BONUS-DIVERSE", "diverse", "owner", {"owner_identity": "原住民、青年返鄉"}, (11,)),
+        ("BONUS-DIVERSE", "diverse", "owner", {"owner_identity": "新住民"}, (12,)),
+        ("BONUS-TIER", "tier", "place", {"county": TIER3[0], "township": TIER3[1]}, (10, 11, 12)),
+        ("BONUS-TIER", "tier", "place", {"county": TIER4[0], "township": TIER4[1]}, (12,)),
+        ("BONUS-SMALL", "small", "size", {"employees": 4}, (12,)),  # and _small_firm
     ]
     cases = []
-    for rule, panel, part, values in kinds:
+    for rule, panel, part, values, sizes in kinds:
         tag = "-".join(str(v) for v in values.values())
-        for n, k, share, f in table:
+        for n, k, share, f in (row for row in table if row[0] in sizes):
             cases.append(
                 Case(
                     f"{panel}-{tag}-{k}of{n}",
@@ -354,27 +358,29 @@ def _bonus() -> list[Case]:
 
 def _small_firm() -> list[Case]:
     """小規模企業: fewer than 5 regular employees (a 12-month average may have a decimal).
-    Five of ten members have 4 employees; the sixth decides whether more than half are small."""
+    Half the members (rounded down) have 4 employees; the next one decides whether more than
+    half are small."""
     table = [
-        # the sixth member's employees, is it small (so 6 of 10: a bonus)?
-        (4, True),
-        (4.9, True),
-        (5, False),
-        (5.1, False),
-        (0, True),
+        # members, the deciding member's employees, is it small (so more than half: a bonus)?
+        (10, 4.9, True),  # 6 of 10
+        (10, 5, False),  # 5 of 10
+        (11, 4, True),  # 6 of 11
+        (11, 5.1, False),  # 5 of 11
+        (12, 0, True),  # 7 of 12
+        (12, 5, False),  # 6 of 12
     ]
     return [
         Case(
-            f"small-sixth-{e}",
+            f"small-{n}-{e}",
             "BONUS-SMALL",
             "small",
-            ("A類", 10),
+            ("A類", n),
             parts("size", "registration"),
-            lambda data, e=e: first(first(data, 6, employees=e), 5, employees=4),
+            lambda data, n=n, e=e: first(first(data, n // 2 + 1, employees=e), n // 2, employees=4),
             f,
-            0.6 if f else 0.5,
+            (n // 2 + f) / n,
         )
-        for e, f in table
+        for n, e, f in table
     ]
 
 
@@ -399,7 +405,7 @@ def _sme_test() -> list[Case]:
             f"sme-test-{c}-{e}",
             "ELIG-MEMBER-TYPE",
             "member_type",
-            ("A類", 10),
+            ANY,
             parts("size", "registration"),
             lambda data, c=c, e=e: members(data)[4].update(
                 {"members.capital": c, "members.employees": e}
@@ -428,7 +434,7 @@ def _unit_sme() -> list[Case]:
             f"unit-sme-{c}-{e}",
             "ELIG-ROUTE",
             "route",
-            ("A類", 10),
+            ANY,
             parts("unit"),
             lambda data, c=c, e=e: data.fields.update({"unit.capital": c, "unit.employees": e}),
             f,
@@ -483,7 +489,7 @@ def _text() -> list[Case]:
             f"text-{fid}-{k}",
             "TEXT-LENGTH",
             None,
-            ("A類", 10),
+            ANY,
             parts(fid),
             lambda data, fid=fid, k=k: data.fields.update({fid: ("群聚數位" * 200)[:k]}),
             f,

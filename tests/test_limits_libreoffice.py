@@ -33,12 +33,14 @@ class Book:
 
 
 def pack(items) -> list[Book]:
-    """Put each (name, base, parts, edit) into the first workbook of its base it does not touch."""
+    """Put each (name, base, parts, edit) into the first workbook of its base (any workbook for
+    base None) whose parts it does not touch."""
     books: list[Book] = []
-    for name, base, parts, edit in items:
-        book = next((b for b in books if b.base == base and not b.parts & parts), None)
+    for name, base, parts, edit in sorted(items, key=lambda item: item[1] is None):
+        fits = (b for b in books if base in (None, b.base) and not b.parts & parts)
+        book = next(fits, None)
         if book is None:
-            book = Book(base)
+            book = Book(base or ("A類", 10))
             books.append(book)
         book.parts |= parts
         book.edits.append(edit)

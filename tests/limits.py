@@ -133,7 +133,7 @@ def _members_min() -> list[Case]:
     ]
     return [
         Case(
-            f"members-{c}-{n}",
+            f"members-{c[0]}-{n}",
             "ELIG-MEMBERS-MIN",
             "members",
             (c, n),
@@ -329,17 +329,17 @@ def _bonus() -> list[Case]:
         (12, 7, 7 / 12, True),
     ]
     kinds = [
-        # rule, panel row, what makes a member qualify, with how many members
-        ("BONUS-DIVERSE", "diverse", "owner", {"owner_gender": "女"}, (10, 11, 12)),
-        ("BONUS-DIVERSE", "diverse", "owner", {"owner_identity": "原住民、青年返鄉"}, (11,)),
-        ("BONUS-DIVERSE", "diverse", "owner", {"owner_identity": "新住民"}, (12,)),
-        ("BONUS-TIER", "tier", "place", {"county": TIER3[0], "township": TIER3[1]}, (10, 11, 12)),
-        ("BONUS-TIER", "tier", "place", {"county": TIER4[0], "township": TIER4[1]}, (12,)),
+        # rule, name, what makes a member qualify, with how many members
+        ("BONUS-DIVERSE", "woman", "owner", {"owner_gender": "女"}, (10, 11, 12)),
+        ("BONUS-DIVERSE", "indigenous", "owner", {"owner_identity": "原住民、青年返鄉"}, (11,)),
+        ("BONUS-DIVERSE", "immigrant", "owner", {"owner_identity": "新住民"}, (12,)),
+        ("BONUS-TIER", "tier3", "place", {"county": TIER3[0], "township": TIER3[1]}, (10, 11, 12)),
+        ("BONUS-TIER", "tier4", "place", {"county": TIER4[0], "township": TIER4[1]}, (12,)),
         ("BONUS-SMALL", "small", "size", {"employees": 4}, (12,)),  # and _small_firm
     ]
     cases = []
-    for rule, panel, part, values, sizes in kinds:
-        tag = "-".join(str(v) for v in values.values())
+    for rule, tag, part, values, sizes in kinds:
+        panel = rule.split("-")[1].lower()
         for n, k, share, f in (row for row in table if row[0] in sizes):
             cases.append(
                 Case(
@@ -458,7 +458,7 @@ def _deadline() -> list[Case]:
 
     return [
         Case(
-            f"deadline-{c}-{day}",
+            f"deadline-{c[0]}-{day.replace('/', '-')}",
             "DATE-DEADLINE",
             None,
             (c, 16),
@@ -513,3 +513,71 @@ CASES: list[Case] = [
     *_deadline(),
     *_text(),
 ]
+
+# What the finding of a broken limit says (fragments of its message, by hand) and where it is.
+SAYS = {
+    "members-A-9": ("A類群聚至少需 10 家，目前 9 家",),
+    "members-B-14": ("B類群聚至少需 15 家，目前 14 家",),
+    "sme-4of9": ("符合中小企業認定標準者 4 家，占 44%，低於 50%",),
+    "sme-4of10": ("符合中小企業認定標準者 4 家，占 40%，低於 50%",),
+    "sme-5of11": ("符合中小企業認定標準者 5 家，占 45%，低於 50%",),
+    "coached-3of10": ("前一年曾受數位群聚輔導者 3 家，占 30%，A類不得超過 20%(含)",),
+    "coached-4of15": ("前一年曾受數位群聚輔導者 4 家，占 27%",),
+    "coached-3of11": ("前一年曾受數位群聚輔導者 3 家，占 27%",),
+    "replacement-4of10": (
+        "前一年本群聚成員 10 家，本年度仍參加者 4 家，更換 6 家，更換比例 60% 超過 50%",
+    ),
+    "replacement-5of11": (
+        "前一年本群聚成員 11 家，本年度仍參加者 5 家，更換 6 家，更換比例 55% 超過 50%",
+    ),
+    "replacement-5of0": ("請於「前一年本群聚成員家數」填寫前一年本群聚的成員家數",),
+    "budget-952382": ("新臺幣 1,000,001 元，上限為新臺幣 1,000,000 元，超出 1 元",),
+    "budget-952390": ("新臺幣 1,000,010 元，上限為新臺幣 1,000,000 元，超出 10 元",),
+    "budget-1000000": ("新臺幣 1,050,000 元，上限為新臺幣 1,000,000 元，超出 50,000 元",),
+    "meetings-3": ("群聚討論會議全程目標 3 次，至少需 4 次",),
+    "workshops-2": ("提升數位能力研習全程目標 2 場，至少需 3 場",),
+    "visits-0": ("跨群聚交流參訪全程目標 0 場，至少需 1 場",),
+    "digital-0of3": ("採數位方式進行之研習為 0 場，至少需 1 場",),
+    "digital-4of3": ("採數位方式進行之研習為 4 場，多於研習全程目標 3 場",),
+    "digital-5of4": ("採數位方式進行之研習為 5 場，多於研習全程目標 4 場",),
+    "diverse-woman-6of10": ("負責人為原民、婦女、新住民者 6 家，占 60%，超過 50%",),
+    "diverse-woman-6of11": ("負責人為原民、婦女、新住民者 6 家，占 55%，超過 50%",),
+    "diverse-woman-7of12": ("負責人為原民、婦女、新住民者 7 家，占 58%，超過 50%",),
+    "diverse-indigenous-6of11": ("負責人為原民、婦女、新住民者 6 家，占 55%",),
+    "diverse-immigrant-7of12": ("負責人為原民、婦女、新住民者 7 家，占 58%",),
+    "tier-tier3-6of10": ("位於分群3~4區者 6 家，占 60%，超過 50%",),
+    "tier-tier4-7of12": ("位於分群3~4區者 7 家，占 58%",),
+    "small-small-7of12": ("小規模企業 7 家，占 58%，超過 50%",),
+    "small-10-4.9": ("小規模企業 6 家，占 60%，超過 50%",),
+    "small-11-4": ("小規模企業 6 家，占 55%",),
+    "sme-test-100000001-250": ("為公司登記，但實收資本額超過1億元且經常僱用員工數達200人以上",),
+    "sme-test-None-None": ("為公司登記，但實收資本額超過1億元且經常僱用員工數達200人以上",),
+    "unit-sme-100000001-250": ("領導企業提案的提案單位須符合中小企業認定標準",),
+    "deadline-A-112-03-08": ("提案日期 112/03/08 晚於A類申請截止日 112/03/07",),
+    "deadline-B-112-02-23": ("提案日期 112/02/23 晚於B類申請截止日 112/02/22",),
+    "text-proposal.cluster_name-41": ("目前 41 字，建議 40 字以內",),
+    "text-summary.theme-51": ("目前 51 字，建議 50 字以內",),
+    "text-narrative.motivation-149": ("目前 149 字，建議約 300 字（150–450 字）",),
+    "text-narrative.motivation-451": ("目前 451 字，建議約 300 字（150–450 字）",),
+}
+WHERE = {
+    # case: (field, table row) of the finding
+    "members-A-9": ("members.name", 9),
+    "members-B-14": ("members.name", 14),
+    "sme-4of10": ("panel.sme.current", None),
+    "coached-3of10": ("panel.coached.current", None),
+    "replacement-4of10": ("panel.replacement.current", None),
+    "replacement-5of0": ("proposal.prior_members", None),
+    "budget-952382": ("budget.total", None),
+    "meetings-3": ("kpis.total", 0),
+    "workshops-2": ("kpis.total", 1),
+    "visits-0": ("kpis.total", 2),
+    "digital-4of3": ("work.digital_workshops", None),
+    "diverse-woman-6of10": ("panel.diverse.current", None),
+    "tier-tier3-6of10": ("panel.tier.current", None),
+    "small-10-4.9": ("panel.small.current", None),
+    "sme-test-100000001-250": ("members.registration", 4),
+    "unit-sme-300000000-200": ("unit.capital", None),
+    "deadline-B-112-02-23": ("proposal.date", None),
+    "text-summary.theme-51": ("summary.theme", None),
+}

@@ -55,12 +55,12 @@ def test_the_template_has_formulas_of_every_kind():
 @pytest.mark.parametrize(
     "replacement",
     [
-        ("a value", lambda formula: (0, None)),
-        ("a text", lambda formula: ("是", None)),
-        ("a blank", lambda formula: None),
-        ("a constant formula", lambda formula: (0, "=0")),
-        ("an edited formula", lambda formula: (0, formula + "*1")),
-        ("a subtly edited formula", lambda formula: (0, formula.replace("<=", "<", 1) + " ")),
+        ("value", lambda formula: (0, None)),
+        ("text", lambda formula: ("是", None)),
+        ("blank", lambda formula: None),
+        ("constant-formula", lambda formula: (0, "=0")),
+        ("edited-formula", lambda formula: (0, formula + "*1")),
+        ("subtly-edited-formula", lambda formula: (0, formula.replace("<=", "<", 1) + " ")),
     ],
     ids=lambda r: r[0] if isinstance(r, tuple) else "",
 )

@@ -52,7 +52,15 @@ EQUIVALENT = [
         "_checksum",
         "strict=False",
         "zip(digits, _WEIGHTS, ",
-        "the digits are always 8 (checked just before): zip's strict flag never matters",
+        "the number is always 8 digits (checked before), as many as the weights: zip's strict"
+        " flag never matters",
+    ),
+    (
+        "ubn",
+        "ubn_check_digit_candidates",
+        '"0123456789"',
+        '"XX0123456789XX"',
+        "a prefix plus X is never a valid number, so the extra candidates are all dropped",
     ),
 ]
 

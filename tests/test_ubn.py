@@ -94,7 +94,7 @@ def test_candidates_for_the_example_prefixes() -> None:
 
 @pytest.mark.parametrize("prefix", ["", "123456", "12345678", "12345a7", "１２３４５６７"])
 def test_candidates_reject_bad_prefix(prefix: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="7 ASCII digits"):
         ubn_check_digit_candidates(prefix)
 
 

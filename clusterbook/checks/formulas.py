@@ -10,6 +10,8 @@ import functools
 import re
 from typing import Any
 
+import pandas as pd
+
 from clusterbook.checks.derive import round_half_up
 from clusterbook.findings import Collector
 from clusterbook.importers.clean import shown
@@ -98,7 +100,9 @@ def _expected(p: Proposal, fid: str | None, index: int | None) -> str:
 
 
 def _fmt(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()  # a numpy scalar from a table column: show it as the sheet does
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return "（空白）"
     if isinstance(value, bool):
         return "是" if value else "否"

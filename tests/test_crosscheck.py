@@ -1,0 +1,103 @@
+"""The register's rules across clusters, on checked proposals registered in a fresh SQLite file
+(no workbook files: fast enough to run under mutation testing).
+
+同一負責人僅能以1家企業參與 (限參與1個群聚): the same owner name with the same mobile phone or the
+same firm 統一編號; 同一企業 (統一編號) in two clusters."""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterbook.register.crosscheck import recheck_all
+from clusterbook.register.store import connect, import_report
+from clusterbook.workbook import a1
+from tests.helpers import check_data, clean_data
+
+
+def owner(a_row: dict, b_row: dict, name: bool, mobile: bool, ubn: bool) -> None:
+    """Make member ``b_row`` share with ``a_row`` its owner's name, mobile and/or 統一編號."""
+    if name:
+        b_row["members.owner_name"] = a_row["members.owner_name"]
+    if mobile:
+        b_row["members.owner_mobile"] = a_row["members.owner_mobile"]
+    if ubn:
+        b_row["members.ubn"] = a_row["members.ubn"]
+
+
+def registered(tmp_path, *datas):
+    conn = connect(tmp_path / "r.sqlite")
+    ids = []
+    for data in datas:
+        result = import_report(conn, check_data(data))
+        ids.append(result.submission_id)
+    return conn, ids
+
+
+def cross(conn) -> list[tuple]:
+    return sorted(
+        conn.execute(
+            "SELECT submission_id, rule, sheet, cell, other_submission_id FROM findings"
+            " WHERE rule LIKE 'REG-%'"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "mobile", "ubn", "expected"),
+    [
+        # the second cluster's 3rd member shares the first's 4th member's … → rules on both
+        (True, True, False, {"REG-DUP-OWNER"}),  # same name and mobile
+        (True, False, True, {"REG-DUP-OWNER", "REG-DUP-COMPANY"}),  # same name and firm
+        (True, False, False, set()),  # a namesake: another person
+        (False, True, False, set()),  # a shared phone is not the same owner
+        (False, False, True, {"REG-DUP-COMPANY"}),  # the same firm, another owner
+        (True, True, True, {"REG-DUP-OWNER", "REG-DUP-COMPANY"}),
+    ],
+)
+def test_the_same_owner_or_firm_in_two_clusters(tmp_path, layout, name, mobile, ubn, expected):
+    a, b = clean_data("hualien-valley"), clean_data("tainan-alley")
+    owner(a.tables["members"][3], b.tables["members"][2], name, mobile, ubn)
+    conn, (sa, sb) = registered(tmp_path, a, b)
+    found = cross(conn)
+    where = {
+        "REG-DUP-OWNER": "members.owner_name",
+        "REG-DUP-COMPANY": "members.ubn",
+    }
+    want = []
+    for rule in expected:
+        ref = layout.fields[where[rule]]
+        for sid, row, other in ((sa, 3, sb), (sb, 2, sa)):
+            r, c = ref.cell_at(row)
+            want.append((sid, rule, ref.sheet, a1.cell(r, c), other))
+    assert found == sorted(want)
+
+
+def test_the_message_names_the_other_cluster_and_its_row(tmp_path, layout):
+    a, b = clean_data("hualien-valley"), clean_data("tainan-alley")
+    owner(a.tables["members"][3], b.tables["members"][2], True, True, False)
+    conn, (_sa, sb) = registered(tmp_path, a, b)
+    message = conn.execute(
+        "SELECT message FROM findings WHERE rule = 'REG-DUP-OWNER' AND submission_id = ?", (sb,)
+    ).fetchone()[0]
+    row = layout.fields["members.owner_name"].cell_at(3)[0]  # the first cluster's 4th member
+    assert f"群聚「縱谷慢遊數位群聚」第 {row} 列" in message
+    assert a.tables["members"][3]["members.owner_name"] in message
+    assert "府城巷弄生活圈" in message
+
+
+def test_a_cluster_alone_or_with_a_stranger_has_no_cross_findings(tmp_path):
+    a, b = clean_data("hualien-valley"), clean_data("tainan-alley")
+    conn, _ = registered(tmp_path, a, b)
+    assert cross(conn) == []
+
+
+def test_rechecking_recomputes_the_same_findings_once(tmp_path):
+    a, b, c = clean_data("hualien-valley"), clean_data("tainan-alley"), clean_data("changhua-tea")
+    owner(a.tables["members"][3], b.tables["members"][2], True, True, False)
+    c.tables["members"][5]["members.ubn"] = a.tables["members"][5]["members.ubn"]
+    conn, _ = registered(tmp_path, a, b, c)
+    before = cross(conn)
+    assert len(before) == 4
+    found = [f for _, f, _ in recheck_all(conn) if not f.rule.startswith("HIST-")]
+    assert len(found) == 4  # the history rules (no records here: one info each) aside
+    assert cross(conn) == before

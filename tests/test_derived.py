@@ -1,0 +1,132 @@
+"""The checker's own recomputation of every derived figure equals the hand-worked tables of
+``tests/figures.py``: tax, totals, category shares, tiers, member flags, owners, KPI sums and
+self-assessment scores; and the panel's counts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests import figures
+from tests.helpers import check_data, rules
+from tests.limits import uniform
+
+
+def proposal(data):
+    return check_data(data).proposal
+
+
+@pytest.mark.parametrize(("subtotal", "tax", "total"), figures.TAX)
+def test_tax_rounds_half_up_and_the_total_includes_it(subtotal, tax, total):
+    t = proposal(figures.build(lambda d: figures.taxed(d, subtotal))).totals
+    assert (t["budget.subtotal"], t["budget.tax"], t["budget.total"]) == (subtotal, tax, total)
+    assert t["panel.budget.current"] == total
+    assert t["budget.tax_share"] == pytest.approx(tax / total if total else 0)
+
+
+def test_budget_lines_categories_and_shares():
+    p = proposal(figures.build(figures.budget_lines))
+    amounts = p.tables["budget"]["amount"].tolist()
+    assert [None if pd.isna(a) else a for a in amounts] == [
+        line[3] for line in figures.BUDGET_LINES
+    ]
+    t = p.totals
+    assert (t["budget.subtotal"], t["budget.tax"], t["budget.total"]) == (
+        figures.BUDGET_SUBTOTAL,
+        figures.BUDGET_TAX,
+        figures.BUDGET_TOTAL,
+    )
+    summary = p.tables["budget_summary"]
+    assert summary["category"].tolist() == list(figures.CATEGORIES)
+    assert summary["amount"].tolist() == figures.BUDGET_BY_CATEGORY
+    assert summary["share"].tolist() == pytest.approx(figures.BUDGET_SHARES)
+    assert t["budget.tax_share"] == pytest.approx(figures.TAX_SHARE)
+    assert sum(figures.BUDGET_SHARES) + figures.TAX_SHARE == pytest.approx(1)
+
+
+def test_tiers_of_the_towns():
+    report = check_data(figures.build(figures.tiers, ("A類", len(figures.TIERS))))
+    tiers = report.proposal.tables["members"]["tier"].tolist()
+    assert [None if pd.isna(t) else t for t in tiers] == [t[2] for t in figures.TIERS]
+    assert "TOWNSHIP-COUNTY" in rules(report)  # 吉安鄉 is not in 臺東縣
+    # 分群3–4: 臺中市大安區, 花蓮縣光復鄉, 瑞穗鄉, 南投縣名間鄉, 臺東縣池上鄉 = 5 of 12
+    assert report.proposal.totals["panel.tier.current"] == pytest.approx(5 / 12)
+
+
+def test_member_flags():
+    p = proposal(figures.build(figures.flags, ("A類", len(figures.FLAGS))))
+    m = p.tables["members"]
+    got = [
+        tuple(bool(v) for v in row)
+        for row in zip(m["is_sme"], m["is_eligible"], m["is_small"], m["is_diverse"], strict=True)
+    ]
+    assert got == [row[5:] for row in figures.FLAGS]
+    n = len(figures.FLAGS)
+    t = p.totals
+    assert t["panel.sme.current"] == pytest.approx(5 / n)
+    assert t["panel.member_type.current"] == 3  # 250 employees; 其他; no size given
+    assert t["panel.small.current"] == pytest.approx(3 / n)
+    assert t["panel.diverse.current"] == pytest.approx(5 / n)
+
+
+def test_the_same_owner_twice():
+    report = check_data(figures.build(figures.owners, ("A類", len(figures.OWNERS))))
+    assert report.proposal.tables["members"]["dup_owner"].tolist() == [o[2] for o in figures.OWNERS]
+    assert report.proposal.totals["panel.dup_owner.current"] == 4
+    flagged = [f.cell for f in report.findings if f.rule == "ELIG-DUP-OWNER"]
+    assert len(flagged) == 4
+
+
+def test_kpi_splits():
+    report = check_data(figures.build(figures.kpi_splits))
+    got = report.proposal.tables["kpis"]["split_ok"].tolist()[3:]
+    assert got == [k[3] for k in figures.KPI_SPLITS]
+    assert rules(report).count("KPI-SPLIT") == 3
+
+
+def test_self_assessment_scores():
+    p = proposal(figures.build(figures.assessments))
+    sub = p.tables["cluster_subtotals"]
+    assert sub["initial"].tolist() == figures.CLUSTER_SUBTOTALS["initial"]
+    assert sub["target"].tolist() == figures.CLUSTER_SUBTOTALS["target"]
+    ca = p.tables["cluster_assessment"]
+    assert ca["initial_score"].sum() == 4 and ca["target_score"].sum() == 7
+    levels = p.tables["cluster_levels"]
+    planned = dict(zip(levels["level"], levels["planned"], strict=True))
+    assert {k: v for k, v in planned.items() if v} == figures.CLUSTER_PLANNED
+    scores = p.tables["member_scores"]
+    first_member = scores[scores["member_index"] == 0][["O", "E", "S", "I"]].iloc[0].tolist()
+    assert first_member == figures.MEMBER_SCORES
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "count"),
+    [
+        # what changes on the uniform proposal of 10 members → the panel's count
+        (lambda d: None, "leader", 1),
+        (lambda d: d.tables["members"][3].update({"members.role": "群聚領導企業"}), "leader", 2),
+        (lambda d: d.tables["members"][0].update({"members.role": "群聚成員企業"}), "leader", 0),
+        (
+            lambda d: d.tables["members"][2].update({"members.other_program": "有"}),
+            "other_program",
+            1,
+        ),
+        (lambda d: d.tables["members"][2].update({"members.coached_3y": "有"}), "coached_3y", 1),
+        (lambda d: d.fields.update({"unit.consent_public": "不同意"}), "consent", 1),
+        (
+            lambda d: [
+                d.tables["members"][i].update({"members.consent_collect": None}) for i in (1, 2)
+            ],
+            "consent",
+            2,
+        ),
+        (lambda d: d.tables["members"][1].update({"members.consent_public": "否"}), "consent", 1),
+        (lambda d: d.tables["members"][9].update({"members.name": None}), "members", 9),
+        (lambda d: d.tables["members"][9].update({"members.name": " \u3000"}), "members", 9),
+        (lambda d: d.tables["kpis"][3].update({"kpis.channel": "有"}), "channel", 1),
+    ],
+)
+def test_panel_counts(edit, key, count):
+    data = uniform()
+    edit(data)
+    assert proposal(data).totals[f"panel.{key}.current"] == count

@@ -1,0 +1,168 @@
+"""FORMULA-TAMPERED: every formula cell of the template (generated from the field map, not
+listed by hand), in turn, overwritten by a value or by another formula, is reported on exactly
+that cell; the same formula spelled differently ($, spaces, case) is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterbook.checks import formulas
+from clusterbook.checks.formulas import expected_formulas, normalize_formula
+from clusterbook.findings import Collector
+from clusterbook.importers import check_rawbook
+from clusterbook.workbook import a1
+from tests.helpers import TODAY, check_data, clean_data, rawbook, rules
+
+CELLS = [
+    (title, r, c, formula, fid)
+    for title, cells in expected_formulas("dc112").items()
+    for r, c, formula, _normalized, fid, _index in cells
+]
+
+
+@pytest.fixture(scope="module")
+def clean():
+    data = clean_data()
+    raw = rawbook(data)
+    report = check_rawbook(raw, today=TODAY)
+    assert "FORMULA-TAMPERED" not in rules(report)
+    return data, report.proposal, raw
+
+
+def tampered(p, raw, title, r, c, cell) -> list:
+    """The FORMULA-TAMPERED findings after one cell is replaced by ``cell`` (value, formula)."""
+    cells = raw.sheets[title].cells
+    old = cells.get((r, c))
+    if cell is None:
+        cells.pop((r, c), None)
+    else:
+        cells[(r, c)] = cell
+    try:
+        out = Collector(p.program, p.refs)
+        formulas.check(p, raw, out)
+    finally:
+        cells[(r, c)] = old
+    return [f for f in out.items if f.rule == "FORMULA-TAMPERED"]
+
+
+def test_the_template_has_formulas_of_every_kind():
+    fids = {fid for *_, fid in CELLS}
+    assert len(CELLS) > 800
+    assert {"budget.subtotal", "budget.tax", "budget.total", "members.is_sme"} <= fids
+    assert {f"panel.{row}.ok" for row in ("members", "sme", "budget", "small")} <= fids
+
+
+@pytest.mark.parametrize(
+    "replacement",
+    [
+        ("value", lambda formula: (0, None)),
+        ("text", lambda formula: ("是", None)),
+        ("blank", lambda formula: None),
+        ("constant-formula", lambda formula: (0, "=0")),
+        ("edited-formula", lambda formula: (0, formula + "*1")),
+        ("subtly-edited-formula", lambda formula: (0, formula.replace("<=", "<", 1) + " ")),
+    ],
+    ids=lambda r: r[0] if isinstance(r, tuple) else "",
+)
+def test_every_formula_cell_replaced_is_reported_on_exactly_that_cell(clean, replacement):
+    _, p, raw = clean
+    _, make = replacement
+    wrong = []
+    for title, r, c, formula, fid in CELLS:
+        cell = make(formula)
+        if (
+            cell is not None
+            and cell[1] is not None
+            and normalize_formula(cell[1]) == (normalize_formula(formula))
+        ):
+            continue  # the edit did not change this formula (no "<=" in it)
+        found = [(f.sheet, f.cell) for f in tampered(p, raw, title, r, c, cell)]
+        if found != [(title, a1.cell(r, c))]:
+            wrong.append((title, a1.cell(r, c), fid, found))
+    assert wrong == []
+
+
+def test_the_same_formula_spelled_differently_is_not_tampering(clean):
+    _, p, raw = clean
+    reported = []
+    for title, r, c, formula, _fid in CELLS:
+        spelled = "= " + formula[1:].replace("IF(", "if(").replace("SUM", "Sum")
+        spelled = spelled.replace(",", " , ")
+        if '"' in formula:  # text inside quotes keeps its exact spelling
+            spelled = "= " + formula[1:]
+        if tampered(p, raw, title, r, c, (None, spelled)):
+            reported.append((title, a1.cell(r, c)))
+    assert reported == []
+
+
+def test_normalize_formula_ignores_only_what_a_spreadsheet_ignores():
+    table = [
+        # written, as written in the template, the same formula?
+        ("=SUM($A$1:A3)", "=SUM(A1:A3)", True),
+        ("= sum( a1 : a3 )", "=SUM(A1:A3)", True),
+        ("='成員'!A1", "=成員!A1", True),
+        ("=_xlfn.IFERROR(A1,0)", "=IFERROR(A1,0)", True),
+        ('=IF(A1="是","✔","✘")', '=IF(A1="是","✔","✘")', True),
+        ('=IF(A1="a b","✔","✘")', '=IF(A1="ab","✔","✘")', False),  # text keeps its spaces
+        ('=IF(A1="Y",1,0)', '=IF(A1="y",1,0)', False),  # and its case
+        ("=A1<=B1", "=A1<B1", False),
+        ("=SUM(A1:A3)", "=SUM(A1:A4)", False),
+        ("=ROUND(A1*0.05,0)", "=ROUND(A1*0.05,1)", False),
+    ]
+    got = [(a, b, normalize_formula(a) == normalize_formula(b)) for a, b, _ in table]
+    assert got == table
+
+
+def test_tampering_is_found_end_to_end_and_names_what_the_cell_should_show(clean, layout):
+    """Through the whole check: the message gives the value clusterbook computed itself."""
+    data, _, _ = clean
+    subtotal = sum(
+        line["budget.unit_price"] * line["budget.quantity"] for line in data.tables["budget"]
+    )
+    tax = int(subtotal * 5 / 100 + 0.5)
+    expected = {
+        # field, table row, what the message must say the cell should show
+        "budget.subtotal": (None, f"{subtotal:,}"),
+        "budget.total": (None, f"{subtotal + tax:,}"),
+        "panel.members.current": (None, f"{len(data.tables['members']):,}"),
+        "members.is_sme": (0, "是"),
+        "members.tier": (1, "4"),  # 花蓮縣富里鄉: 分群4
+        "members.dup_owner": (2, "否"),
+    }
+    edits = {}
+    for fid, (index, _) in expected.items():
+        ref = layout.fields[fid]
+        r, c = (ref.first_row, ref.first_col) if index is None else ref.cell_at(index)
+        edits[(ref.sheet, r, c)] = (12_345, None)
+    report = check_data(data, edits=edits)
+    found = {(f.sheet, f.cell): f.message for f in report.findings if f.rule == "FORMULA-TAMPERED"}
+    assert set(found) == {(t, a1.cell(r, c)) for t, r, c in edits}
+    for (t, r, c), (fid, (_, shown)) in zip(edits, expected.items(), strict=True):
+        assert shown in found[(t, a1.cell(r, c))], (fid, found[(t, a1.cell(r, c))])
+
+
+@pytest.mark.parametrize(
+    ("typed", "warned"),
+    [
+        # what was typed over 營業稅 (小計 548,000 → 27,400), a BUDGET-TAX warning?
+        (27_400, False),
+        (27_399, True),
+        (27_401, True),
+        (27_400.4, False),  # shown rounded: 27,400
+        (27_400.6, True),
+        (0, True),
+        ("27400", False),  # text is not a number to compare (FORMULA-TAMPERED says enough)
+    ],
+)
+def test_a_typed_tax_is_compared_with_round_half_up_of_five_percent(layout, typed, warned):
+    data = clean_data()
+    assert sum(x["budget.unit_price"] * x["budget.quantity"] for x in data.tables["budget"]) == (
+        548_000
+    )
+    ref = layout.fields["budget.tax"]
+    report = check_data(data, edits={(ref.sheet, ref.first_row, ref.first_col): (typed, None)})
+    assert ("BUDGET-TAX" in rules(report)) is warned
+    assert "FORMULA-TAMPERED" in rules(report)
+    if warned:
+        message = next(f.message for f in report.findings if f.rule == "BUDGET-TAX")
+        assert "27,400" in message and "548,000" in message

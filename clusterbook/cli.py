@@ -264,6 +264,67 @@ def _print_reports(reports, shown: set[str]) -> None:
 
 
 @app.command()
+def document(
+    source: Annotated[
+        str, typer.Argument(help="填好的提案活頁簿 (.xlsx) 或 Google 試算表網址／金鑰。")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="輸出的 Word 檔 (.docx)；寫 .pdf 則同時轉成 PDF。"),
+    ] = Path("提案計畫書.docx"),
+    pdf: Annotated[bool, typer.Option("--pdf", help="另以 LibreOffice 轉成 PDF。")] = False,
+    members_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--members-dir",
+            help="成員基本資料表每家另存一檔，供用印上傳。",
+        ),
+    ] = None,
+    credentials: CredentialsOpt = None,
+) -> None:
+    """產生提案計畫書（附件一）Word 檔，可另轉 PDF；有錯誤時仍會產生，供列印草稿。
+
+    結束代碼：0 無錯誤；1 有錯誤（計畫書仍會寫出）；2 無法讀取或無法轉成 PDF。
+    """
+    from clusterbook.batch import check_one
+    from clusterbook.document import ConversionError, to_pdf, write_document
+
+    if output.suffix.lower() == ".pdf":
+        pdf, output = True, output.with_suffix(".docx")
+    elif output.suffix.lower() != ".docx":
+        raise UsageError(f"--output 請以 .docx 或 .pdf 結尾，收到 {output}")
+    report = check_one(source, credentials=credentials)
+    if report.proposal is None:
+        _print_reports([report], {"error"})
+        raise typer.Exit(2)
+    console = _console()
+    written = write_document(report.proposal, output, records_dir=members_dir)
+    console.print(f"已寫出提案計畫書：{_e(written.document)}")
+    if written.records:
+        first = written.records[0].name
+        console.print(
+            f"已寫出成員基本資料表 {len(written.records)} 份：{_e(members_dir)}（{_e(first)} …）"
+        )
+    if pdf:
+        files = [written.document, *written.records]
+        try:
+            with _console(stderr=True).status(f"以 LibreOffice 轉成 PDF（{len(files)} 個檔案）…"):
+                pdfs = to_pdf(files)
+        except ConversionError as exc:
+            _console(stderr=True).print(f"[red]錯誤：[/red]{_e(exc)}")
+            raise typer.Exit(2) from None
+        console.print(
+            f"已轉成 PDF：{_e(pdfs[0])}" + (f" 等 {len(pdfs)} 個" if len(pdfs) > 1 else "")
+        )
+    if report.errors:
+        console.print(
+            f"[red]尚有 {report.errors} 項錯誤[/red]：計畫書僅供列印草稿，送件前請修正"
+            f"（clusterbook check {_e(source)} 列出每一項）。"
+        )
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
 def demo(
     folder: Annotated[Path, typer.Argument(help="輸出資料夾。")] = Path("demo"),
     program: ProgramOpt = "dc112",

@@ -157,7 +157,7 @@ class Renderer:
         for i, row in enumerate(rows, start=1):
             rctx = ctx.at(spec["rows"], row, i)
             cells = [word.Cell(str(i), align="center")] if number else []
-            t.row(cells + [word.Cell(self.column(rctx, c)) for c in columns])
+            t.row(cells + [word.Cell(self.column(rctx, c)) for c in columns], keep=True)
         if not rows:
             t.row([word.Cell(spec.get("empty", "（無）"), align="center")])
         if spec.get("progress"):

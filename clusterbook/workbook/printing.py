@@ -49,6 +49,7 @@ MARGINS_IN = {
 }
 DEFAULT_ROW_PT = 15.0
 FOOTER = "第 &P 頁／共 &N 頁"
+_LITERAL = re.compile(r'"((?:[^"]|"")*)"')
 _ROW_REF = re.compile(r"\{(?:key:|is:|has:)?([a-z_]+)\.[a-z_]+@row")
 
 
@@ -108,7 +109,7 @@ def plan(layout: Layout, sl: SheetLayout, last_row: int, last_col: int) -> Plan:
 
 def _breaks(widths: list[float], start: int, room: float, bounds: set[int]) -> list[int]:
     """Pages of columns from ``start``, each at most ``room`` wide; a page ends before a group
-    boundary (``bounds``: first columns of groups) when one lies past half of the page."""
+    boundary (``bounds``: first columns of groups) when one lies past a third of the page."""
     out: list[int] = []
     page, used, cut_at = start, 0.0, None
     for c in range(start, len(widths) + 1):
@@ -118,7 +119,7 @@ def _breaks(widths: list[float], start: int, room: float, bounds: set[int]) -> l
             out.append(cut - 1)
             used = sum(widths[cut - 1 : c - 1])
             page, cut_at = cut, None
-        if c in bounds and c > page and sum(widths[page - 1 : c - 1]) > room / 2:
+        if c in bounds and c > page and sum(widths[page - 1 : c - 1]) > room / 3:
             cut_at = c
         used += w
     return out
@@ -269,7 +270,9 @@ def fit_rows(ws: Worksheet, floors: dict[int, float], rows: set[int] | None = No
     for row in ws.iter_rows():
         for cell in row:
             value = cell.value
-            if value is None or (isinstance(value, str) and value.startswith("=")):
+            if isinstance(value, str) and value.startswith("=") and cell.data_type == "f":
+                value = _formula_text(value)
+            if value is None:
                 continue
             r, c = cell.row, cell.column
             if rows is not None and r not in rows:
@@ -296,6 +299,13 @@ def fit_rows(ws: Worksheet, floors: dict[int, float], rows: set[int] | None = No
             ws.row_dimensions[r].height = round(max(height, 15.0), 1)
         else:
             ws.row_dimensions[r].height = None
+
+
+def _formula_text(formula: str) -> str | None:
+    """What a formula may show, at most: its text literals (single characters are the ones
+    a choice key strips, never shown)."""
+    words = [w for w in _LITERAL.findall(formula) if len(w.strip()) > 1]
+    return "".join(words) or None
 
 
 def _shown(value: object, fmt: str) -> str:

@@ -174,7 +174,9 @@ def test_amounts_dates_and_totals(built):
 def test_tables_repeat_their_headers_and_pages_are_numbered(built):
     _, written = built["changhua-tea"]
     d = docx.Document(str(written.document))
-    headed = [t for t in d.tables if t.rows[0]._tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None]
+    headed = [
+        t for t in d.tables if t.rows[0]._tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+    ]
     assert len(headed) >= 25  # every data table and every member's checklist
     footer = d.sections[0].footer._element.xml
     assert "PAGE" in footer and "NUMPAGES" in footer and "第" in footer and "頁／共" in footer
@@ -203,7 +205,7 @@ def test_the_layout_is_data_outside_the_spec_hash(tmp_path):
     raw = yaml.safe_load((copy / DOCUMENT_FILE).read_text(encoding="utf-8"))
     raw["body"].append({"field": "narrative.no_such_field"})
     (copy / DOCUMENT_FILE).write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(SpecError, match="narrative.no_such_field"):
+    with pytest.raises(SpecError, match=r"narrative\.no_such_field"):
         load_document(str(copy))
 
 
@@ -223,8 +225,9 @@ def test_cli_exit_codes_and_messages(built, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "已寫出提案計畫書" in result.stdout and (tmp_path / "ok.docx").exists()
     broken = built["penghu-sea"][0].source
-    result = run("document", broken, "-o", str(tmp_path / "draft.docx"), "--members-dir",
-                 str(tmp_path / "m"))
+    result = run(
+        "document", broken, "-o", str(tmp_path / "draft.docx"), "--members-dir", str(tmp_path / "m")
+    )
     assert result.returncode == 1
     assert "尚有 8 項錯誤" in result.stdout and (tmp_path / "draft.docx").exists()
     assert len(list((tmp_path / "m").glob("*.docx"))) == 9

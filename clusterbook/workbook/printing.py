@@ -177,8 +177,8 @@ def _boundaries(layout: Layout, sl: SheetLayout) -> set[int]:
 
 
 def keep_blocks(ws: Worksheet, sl: SheetLayout, p: Plan) -> list[int]:
-    """Rows after which a page should end so that a titled block (a section heading and what
-    follows, up to the next heading) that fits on one page is not split over two."""
+    """Rows after which a page should end so that a small titled block (a section heading and
+    what follows, up to the next heading; at most 60% of a page) is not split over two pages."""
     page = usable_pt(p.orientation)[1] * 100 / p.scale
     last = p.area[2]
 
@@ -199,7 +199,9 @@ def keep_blocks(ws: Worksheet, sl: SheetLayout, p: Plan) -> list[int]:
     for r in range(1, last + 1):
         if r in ends:
             block = sum(heights[k] for k in range(r, ends[r] + 1))
-            if used + block > page and block <= page - titles and used > page * 0.25:
+            first = heights[r] + heights.get(r + 1, 0.0)  # a heading never ends a page
+            small = block <= min(page - titles, page * 0.6)
+            if used > 0 and ((used + block > page and small) or used + first > page):
                 out.append(r - 1)
                 used = titles
         if used + heights[r] > page:

@@ -1,7 +1,7 @@
 """Files clusterbook writes, marked so that a later run can tell them from anyone else's.
 
 master.xlsx and annotated copies carry a custom document property ``clusterbook`` that names
-what they are; a template is recognised by its bytes (the same spec always gives the same
+what they are, a 提案計畫書 the core property identifier ``clusterbook:document``; a template is recognised by its bytes (the same spec always gives the same
 bytes). :func:`replaceable` says whether an existing file may be overwritten without asking.
 """
 
@@ -15,6 +15,8 @@ PROPERTY = "clusterbook"
 MASTER = "master"
 ANNOTATED = "annotated"
 TEMPLATE = "template"
+DOCUMENT = "document"
+_IDENTIFIER = re.compile(rb"<dc:identifier>" + PROPERTY.encode() + rb":([a-z]+)</dc:identifier>")
 _KIND = re.compile(
     rb'name="' + PROPERTY.encode() + rb'"[^>]*>\s*<vt:lpwstr[^>]*>([a-z]+)</vt:lpwstr>', re.S
 )
@@ -32,13 +34,17 @@ def mark(wb, kind: str) -> None:
 
 def kind_of(path: str | Path) -> str | None:
     """The kind recorded by :func:`mark` in an .xlsx file, or None."""
+    found = None
     try:
         with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo("docProps/custom.xml")
-            if info.file_size > 2**20:
-                return None
-            found = _KIND.search(zf.read(info))
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError, EOFError, RuntimeError):
+            names = set(zf.namelist())
+            for part, pattern in (
+                ("docProps/custom.xml", _KIND),
+                ("docProps/core.xml", _IDENTIFIER),
+            ):
+                if part in names and zf.getinfo(part).file_size <= 2**20:
+                    found = found or pattern.search(zf.read(part))
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError, RuntimeError):
         return None
     return found.group(1).decode() if found else None
 

@@ -23,6 +23,8 @@ PRODUCT_WORDS = frozenset(
         "HTML",
         "OpenDocument",
         "Word",
+        "LibreOffice",
+        "pdf",
         "PowerPoint",
         "Numbers",
         "ZIP",

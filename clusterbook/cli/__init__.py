@@ -1,10 +1,11 @@
 """The clusterbook command line: parses arguments, calls the library, renders results, exits.
 
-One module per command group (``check``, ``template``, ``register``, ``history``, ``gsheets``,
-``demo``); ``common`` holds what they share, ``zh`` the zh-TW help pages, ``errors`` the zh-TW
-sentences for the framework's, the system's and the register's errors, ``wrap`` the layout of
-text at any width. Heavy modules (pandas, openpyxl, gspread) are imported inside the commands so ``--help``
-is instant. Exit codes: 0 clean, 1 findings of severity error, 2 unusable input or usage.
+One module per command group (``check``, ``document``, ``template``, ``register``,
+``history``, ``gsheets``, ``demo``); ``common`` holds what they share, ``zh`` the zh-TW help
+pages, ``errors`` the zh-TW sentences for the framework's, the system's and the register's
+errors, ``wrap`` the layout of text at any width. Heavy modules (pandas, openpyxl, gspread) are
+imported inside the commands so ``--help`` is instant. Exit codes: 0 clean, 1 findings of
+severity error, 2 unusable input or usage.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from clusterbook.cli import check, demo, gsheets, history, register, template
+from clusterbook.cli import check, demo, document, gsheets, history, register, template
 from clusterbook.cli.common import UsageError, console, e
 from clusterbook.cli.zh import CONTEXT, Command, Group
 
@@ -33,6 +34,7 @@ app.command(cls=Command)(template.template)
 app.command(cls=Command)(template.fields)
 app.command(cls=Command)(template.rules)
 app.command(cls=Command)(check.check)
+app.command(cls=Command)(document.document)
 app.command(cls=Command)(demo.demo)
 app.add_typer(gsheets.app, name="gsheets")
 app.add_typer(register.app, name="register")

@@ -165,19 +165,21 @@ def writable_register(register: Path) -> None:
         require(register)
 
 
-def output_file(path: Path, kind: str, force: bool) -> Path:
-    """Where an .xlsx output goes: ``.xlsx`` added to a name without an extension, a wrong
-    extension refused, and an existing file replaced only if clusterbook wrote it (or --force)."""
+def output_file(
+    path: Path, kind: str, force: bool, suffix: str = ".xlsx", what: str = "Excel 活頁簿"
+) -> Path:
+    """Where an output goes: ``suffix`` added to a name without an extension, a wrong extension
+    refused, and an existing file replaced only if clusterbook wrote it (or --force)."""
     from clusterbook.outputs import replaceable
 
     if path.is_dir():
-        raise UsageError(f"{path} 是資料夾：請以 -o 指定檔案名稱，例如 {path / 'proposal.xlsx'}。")
-    if path.suffix == "":
-        path = path.with_name(path.name + ".xlsx")
-    elif path.suffix.lower() != ".xlsx":
         raise UsageError(
-            f"{path.name} 的副檔名不對：輸出的是 Excel 活頁簿，請改用 {path.stem}.xlsx。"
+            f"{path} 是資料夾：請以 -o 指定檔案名稱，例如 {path / ('proposal' + suffix)}。"
         )
+    if path.suffix == "":
+        path = path.with_name(path.name + suffix)
+    elif path.suffix.lower() != suffix:
+        raise UsageError(f"{path.name} 的副檔名不對：輸出的是{what}，請改用 {path.stem}{suffix}。")
     if not path.parent.is_dir():
         raise UsageError(f"資料夾 {path.parent} 不存在：請先建立它，或指定其他位置。")
     if not force and not replaceable(path, kind):
@@ -188,7 +190,12 @@ def output_file(path: Path, kind: str, force: bool) -> Path:
     return path
 
 
-KIND_NAMES = {"template": "空白範本", "master": "總表", "annotated": "標註副本"}
+KIND_NAMES = {
+    "template": "空白範本",
+    "master": "總表",
+    "annotated": "標註副本",
+    "document": "提案計畫書",
+}
 
 
 def origin(f) -> str:

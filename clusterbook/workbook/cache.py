@@ -11,7 +11,7 @@ from pathlib import Path
 from clusterbook import __version__
 from clusterbook.workbook.programs import SPEC_FILES, program_path
 
-RENDERER = ("spec.py", "layout.py", "xlsx.py", "a1.py")
+RENDERER = ("spec.py", "layout.py", "xlsx.py", "a1.py", "printing.py")
 
 
 def cache_dir() -> Path:

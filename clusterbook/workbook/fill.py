@@ -8,6 +8,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 
 from clusterbook.workbook.layout import Layout, build_layout
+from clusterbook.workbook.printing import fit_filled
 from clusterbook.workbook.xlsx import render, workbook_bytes
 
 
@@ -51,12 +52,14 @@ def cell_writes(data: FormData, layout: Layout) -> list[tuple[str, int, int, Any
 
 
 def fill(wb: Workbook, data: FormData, layout: Layout) -> None:
-    """Type the data into an openpyxl workbook made from the layout's template."""
+    """Type the data into an openpyxl workbook made from the layout's template, then fit its
+    print setup to what it holds (row heights, empty rows, the 群聚名稱 in the headers)."""
     for sheet, r, c, value in cell_writes(data, layout):
         cell = wb[sheet].cell(row=r, column=c)
         cell.value = value
         if isinstance(value, str) and value.startswith("="):
             cell.data_type = "s"  # what applicants type is never a formula
+    fit_filled(wb, layout)
 
 
 def filled_workbook(data: FormData, program: str = "dc112") -> Workbook:
@@ -67,7 +70,7 @@ def filled_workbook(data: FormData, program: str = "dc112") -> Workbook:
 
 
 def filled_bytes(data: FormData, program: str = "dc112") -> bytes:
-    return workbook_bytes(filled_workbook(data, program))
+    return workbook_bytes(filled_workbook(data, program), growing_rows=True)
 
 
 def fill_file(template: str, data: FormData, out: str, program: str = "dc112") -> None:
@@ -75,4 +78,4 @@ def fill_file(template: str, data: FormData, out: str, program: str = "dc112") -
     wb = load_workbook(template)
     fill(wb, data, build_layout(program))
     with open(out, "wb") as fh:
-        fh.write(workbook_bytes(wb))
+        fh.write(workbook_bytes(wb, growing_rows=True))

@@ -58,6 +58,10 @@ NUMBER_FORMATS = {
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 FIELD_WIDTHS = {1: 34, 2: 48, 3: 44, 4: 18}
+COMPACT_LABEL_WIDTH = 16
+"""The label column of fields on a table sheet (the table's first column)."""
+INSTRUCTION_WIDTHS = {1: 14, 2: 28, 3: 12, 4: 6, 5: 36, 6: 56}
+"""填寫說明 columns: about one landscape page at a readable scale."""
 TEXT_WIDTH = 110
 """Column-width units a paragraph (statement, note) spans: about one printed page."""
 
@@ -187,6 +191,7 @@ class _Builder:
         self.names: dict[str, str] = {}
         self.pending: list[_Pending] = []
         self.sheets: list[SheetLayout] = []
+        self.compact_rows: dict[str, list[int]] = {}
 
     # -- driver -----------------------------------------------------------------------------
     def build(self) -> Layout:
@@ -217,12 +222,13 @@ class _Builder:
             sl.put(2, 1, value=spec.description, style="description")
             row = 3
         row += 1
+        compact = _table_sheet(spec)
         for block in spec.blocks:
             if block.heading:
                 sl.put(row, 1, value=block.heading, style="section")
                 row += 1
             if block.kind == "fields":
-                row = self._fields(sl, block.fields, row)
+                row = self._fields(sl, block.fields, row, compact)
             elif block.kind == "table":
                 row = self._table(sl, block.table, row, spec.freeze_columns)
             elif block.kind == "matrix":
@@ -236,6 +242,8 @@ class _Builder:
             elif block.kind == "note":
                 row = self._text(sl, self._note(block.text), row)
             row += 1
+        if compact:
+            self._spread_fields(sl)
         span = max(sl.max_col, 4)
         for r in (1, 2):
             if (r, 1) in sl.cells:
@@ -259,9 +267,16 @@ class _Builder:
         else:
             sheet.put(row, col, style="input", fmt=fmt, locked=False, field_id=f.id)
 
-    def _fields(self, sheet: SheetLayout, fields: tuple[Field, ...], row: int) -> int:
-        for col, width in FIELD_WIDTHS.items():
+    def _fields(
+        self, sheet: SheetLayout, fields: tuple[Field, ...], row: int, compact: bool = False
+    ) -> int:
+        """Label, value, help (and a live character count) per field; on a table sheet
+        (``compact``) the columns keep the table's widths and ``_spread_fields`` widens the
+        value and help cells by merging."""
+        for col, width in ({1: COMPACT_LABEL_WIDTH} if compact else FIELD_WIDTHS).items():
             sheet.width(col, width)
+        if compact:
+            self.compact_rows.setdefault(sheet.id, []).extend(range(row, row + len(fields)))
         for f in fields:
             sheet.put(row, 1, value=f.label, style="label")
             self._input_cell(sheet, row, 2, f, {})
@@ -279,6 +294,26 @@ class _Builder:
             sheet.heights[row] = 96 if f.type == "longtext" else (48 if long else 20)
             row += 1
         return row
+
+    def _spread_fields(self, sheet: SheetLayout) -> None:
+        """On a table sheet, merge each field's value cell (and its help) over the table's
+        columns until they are about as wide as on a fields sheet; the value stays in B."""
+        last = sheet.max_col
+        width = [0.0] + [sheet.widths.get(c, 10) for c in range(1, last + 1)]
+        for row in self.compact_rows.get(sheet.id, ()):
+            if (row, 4) in sheet.cells:  # a live character count sits in D: leave the row
+                continue
+            help_cell = sheet.cells.pop((row, 3), None)
+            end, room = 2, width[2]
+            while room < FIELD_WIDTHS[2] and end < last - (1 if help_cell else 0):
+                end += 1
+                room += width[end]
+            if end > 2:
+                sheet.merges.append((row, 2, row, end))
+            if help_cell is not None and end < last:
+                sheet.cells[(row, end + 1)] = help_cell
+                if end + 1 < last:
+                    sheet.merges.append((row, end + 1, row, last))
 
     def _table(self, sheet: SheetLayout, t: Table, row: int, freeze_columns: int) -> int:
         first_col = 1 if t.fixed_rows else 2
@@ -602,21 +637,29 @@ class _Builder:
             row += 1
         row += 1
 
-        def header(title: str, heads: tuple[str, ...]) -> None:
+        def header(title: str, heads: tuple[str, ...], spans: tuple[int, ...]) -> None:
             nonlocal row
             sl.put(row, 1, value=title, style="section")
             row += 1
-            for k, h in enumerate(heads, start=1):
-                sl.put(row, k, value=h, style="header")
+            put(heads, spans, "header")
+
+        def put(values: tuple, spans: tuple[int, ...], style: str) -> None:
+            """One row; a value may span columns (``spans``) so long text has room."""
+            nonlocal row
+            col = 1
+            for v, span in zip(values, spans, strict=True):
+                sl.put(row, col, value=v, style=style)
+                if span > 1:
+                    sl.merges.append((row, col, row, col + span - 1))
+                col += span
             row += 1
 
-        header("工作表", ("工作表", "內容", "說明"))
+        header("工作表", ("工作表", "內容", "說明"), (1, 1, 4))
         for s in p.sheets:
-            for k, v in enumerate((s.title, s.heading, s.description), start=1):
-                sl.put(row, k, value=v, style="help")
-            row += 1
+            put((s.title, s.heading, s.description), (1, 1, 4), "help")
         row += 1
-        header("欄位說明", ("工作表", "欄位", "儲存格", "必填", "格式／選項", "說明"))
+        spans = (1, 1, 1, 1, 1, 1)
+        header("欄位說明", ("工作表", "欄位", "儲存格", "必填", "格式／選項", "說明"), spans)
         for fid, ref in self.fields.items():
             f = p.fields.get(fid)
             if f is None or f.type == "label":
@@ -633,18 +676,17 @@ class _Builder:
             else:
                 kind = TYPE_HINTS[f.type]
             values = (ref.sheet, f.full_label, ref.range, "是" if f.required else "", kind, f.help)
-            for k, v in enumerate(values, start=1):
-                sl.put(row, k, value=v, style="help")
-            row += 1
+            put(values, spans, "help")
         row += 1
-        header("檢核規則", ("名稱", "嚴重度", "說明", "規則代碼"))
+        header("檢核規則", ("規則代碼", "名稱", "嚴重度", "說明"), (1, 1, 1, 3))
         severity = {"error": "錯誤", "warning": "警告", "info": "資訊"}
         for rule in p.rules.values():
-            values = (rule.title, severity[rule.severity], rule.description, rule.id)
-            for k, v in enumerate(values, start=1):
-                sl.put(row, k, value=v, style="help")
-            row += 1
-        for col, width in {1: 22, 2: 30, 3: 24, 4: 8, 5: 40, 6: 60}.items():
+            put(
+                (rule.id, rule.title, severity[rule.severity], rule.description),
+                (1, 1, 1, 3),
+                "help",
+            )
+        for col, width in INSTRUCTION_WIDTHS.items():
             sl.width(col, width)
         sl.freeze = (2, 1)
 
@@ -725,6 +767,15 @@ class _Builder:
             r, c = ref.cell_at(int(at) - 1)
             return out(a1.cell(r, c, absolute=True))
         return out(a1.area(ref.first_row, ref.first_col, ref.last_row, ref.last_col, absolute=True))
+
+
+def _table_sheet(spec: Sheet) -> bool:
+    """A sheet whose tables matter more than its few fields (fewer fields than the widest
+    table has columns): its columns are sized for the table."""
+    fields = sum(len(b.fields) for b in spec.blocks if b.kind == "fields")
+    columns = [len(b.table.columns) for b in spec.blocks if b.table]
+    columns += [len(b.matrix.items) for b in spec.blocks if b.matrix]
+    return bool(columns) and fields < max(columns)
 
 
 def key_formula(ref: str) -> str:

@@ -15,13 +15,15 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from clusterbook.workbook import a1
+from clusterbook.workbook import a1, printing
 from clusterbook.workbook.layout import Layout, SheetLayout, Validation, build_layout
+from clusterbook.workbook.printing import BODY_PT, FONT
 
 FIXED_TIME = dt.datetime(2023, 1, 1)
 ZIP_TIME = (2023, 1, 1, 0, 0, 0)
 FIXED_STAMP = b"2023-01-01T00:00:00Z"
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+_CUSTOM_HEIGHT = re.compile(rb'(<row [^>]*?) customHeight="1"')
 
 _thin = Side(style="thin", color="BFBFBF")
 _box = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
@@ -31,52 +33,56 @@ def _fill(rgb: str) -> PatternFill:
     return PatternFill("solid", start_color=rgb, end_color=rgb)
 
 
-# style role → (font, fill, alignment, border)
+def _font(size: float = BODY_PT, **kw) -> Font:
+    return Font(name=FONT, size=size, **kw)
+
+
+# style role → (font, fill, alignment, border); every role names its font (Noto Sans CJK TC)
 STYLES = {
-    "title": (Font(bold=True, size=14, color="1F3864"), None, Alignment(vertical="center"), None),
+    "title": (_font(14, bold=True, color="1F3864"), None, Alignment(vertical="center"), None),
     "description": (
-        Font(italic=True, color="595959"),
+        _font(italic=True, color="595959"),
         None,
         Alignment(wrap_text=True, vertical="top"),
         None,
     ),
     "section": (
-        Font(bold=True, size=12, color="1F3864"),
+        _font(12, bold=True, color="1F3864"),
         _fill("DDEBF7"),
         Alignment(vertical="center"),
         None,
     ),
-    "label": (Font(bold=True), _fill("F2F2F2"), Alignment(wrap_text=True, vertical="top"), _box),
+    "label": (_font(bold=True), _fill("F2F2F2"), Alignment(wrap_text=True, vertical="top"), _box),
     "header": (
-        Font(bold=True),
+        _font(bold=True),
         _fill("DDEBF7"),
         Alignment(wrap_text=True, horizontal="center", vertical="center"),
         _box,
     ),
     "group": (
-        Font(bold=True, color="1F3864"),
+        _font(bold=True, color="1F3864"),
         _fill("BDD7EE"),
         Alignment(horizontal="center", vertical="center"),
         _box,
     ),
     "input": (
-        Font(color="000000"),
+        _font(color="000000"),
         _fill("FFF9DB"),
         Alignment(wrap_text=True, vertical="top"),
         _box,
     ),
     "formula": (
-        Font(color="1F3864"),
+        _font(color="1F3864"),
         _fill("EDEDED"),
         Alignment(wrap_text=True, vertical="top"),
         _box,
     ),
-    "fixed": (None, _fill("F7F7F7"), Alignment(wrap_text=True, vertical="top"), _box),
-    "help": (Font(size=9, color="595959"), None, Alignment(wrap_text=True, vertical="top"), None),
-    "count": (Font(size=9, color="595959"), None, Alignment(vertical="top"), None),
-    "statement": (Font(size=10), _fill("F7F7F7"), Alignment(wrap_text=True, vertical="top"), _box),
+    "fixed": (_font(), _fill("F7F7F7"), Alignment(wrap_text=True, vertical="top"), _box),
+    "help": (_font(color="595959"), None, Alignment(wrap_text=True, vertical="top"), None),
+    "count": (_font(color="595959"), None, Alignment(vertical="top"), None),
+    "statement": (_font(), _fill("F7F7F7"), Alignment(wrap_text=True, vertical="top"), _box),
     "example": (  # the guide's 灰底字為舉例參考: an example, editable
-        Font(italic=True, color="595959"),
+        _font(italic=True, color="595959"),
         _fill("EDEDED"),
         Alignment(wrap_text=True, vertical="top"),
         _box,
@@ -89,8 +95,13 @@ def render(layout: Layout) -> Workbook:
     """Build the openpyxl workbook for a layout."""
     wb = Workbook()
     wb.remove(wb.active)
+    wb._named_styles["Normal"].font = _font()  # column widths are measured in its digits
     for sl in layout.sheets:
-        _sheet(wb.create_sheet(sl.title), sl)
+        ws = wb.create_sheet(sl.title)
+        _sheet(ws, sl)
+        if not sl.hidden:
+            printing.fit_rows(ws, sl.heights)
+            printing.setup(ws, layout, sl, layout.program.title)
     for name, ref in layout.names.items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     wb.calculation.fullCalcOnLoad = True
@@ -104,7 +115,7 @@ def render(layout: Layout) -> Workbook:
 
 def template_bytes(program: str = "dc112") -> bytes:
     """The template workbook of a program, byte-for-byte reproducible."""
-    return workbook_bytes(render(build_layout(program)))
+    return workbook_bytes(render(build_layout(program)), growing_rows=True)
 
 
 def write_template(path: str, program: str = "dc112") -> None:
@@ -112,10 +123,12 @@ def write_template(path: str, program: str = "dc112") -> None:
         fh.write(template_bytes(program))
 
 
-def workbook_bytes(wb: Workbook) -> bytes:
+def workbook_bytes(wb: Workbook, *, growing_rows: bool = False) -> bytes:
     """Save a workbook with fixed document and zip timestamps, so equal content gives equal bytes.
 
     openpyxl stamps docProps/core.xml with the time of saving; that stamp is replaced here.
+    ``growing_rows`` drops the ``customHeight`` flag openpyxl sets on every row with a height:
+    the heights stay as printed, and Excel and LibreOffice grow a row when its text grows.
     """
     raw = io.BytesIO()
     wb.save(raw)
@@ -128,6 +141,8 @@ def workbook_bytes(wb: Workbook) -> bytes:
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = _MODIFIED.sub(rb"\g<1>" + FIXED_STAMP + rb"\g<2>", data)
+            elif growing_rows and info.filename.startswith("xl/worksheets/sheet"):
+                data = _CUSTOM_HEIGHT.sub(rb"\g<1>", data)
             dst.writestr(fixed, data)
     return out.getvalue()
 
@@ -180,10 +195,6 @@ def _sheet(ws: Worksheet, sl: SheetLayout) -> None:
     if sl.hidden:
         ws.sheet_state = "hidden"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if sl.landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _validation(v: Validation) -> DataValidation:

@@ -1,0 +1,180 @@
+"""The workbook prints: page setup, repeated headers, page groups, readable scale, fitted rows,
+headers and footers; and (LibreOffice) the filled demo workbooks printed to PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from clusterbook.document import to_pdf
+from clusterbook.importers import check_source
+from clusterbook.samples import sample_proposals
+from clusterbook.workbook import printing
+from clusterbook.workbook.fill import fill_file
+from clusterbook.workbook.xlsx import template_bytes
+from tests.test_document import last_sentence, pages, pdf_text
+
+
+@pytest.fixture(scope="module")
+def template():
+    return openpyxl.load_workbook(io.BytesIO(template_bytes("dc112")))
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory, template_file):
+    """The four demo proposals filled in as clusterbook fills them, and their reports."""
+    folder = tmp_path_factory.mktemp("print")
+    out = {}
+    for key, data in sample_proposals():
+        path = folder / f"{key}.xlsx"
+        fill_file(str(template_file), data, str(path))
+        out[key] = (path, check_source(path))
+    return out
+
+
+def visible(wb):
+    return [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+
+
+def smallest_font(ws) -> float:
+    return min(float(c.font.sz) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_every_sheet_prints_at_a_readable_scale(template):
+    for ws in visible(template):
+        setup = ws.page_setup
+        assert int(setup.paperSize) == 9 and not ws.sheet_properties.pageSetUpPr.fitToPage
+        assert smallest_font(ws) * int(setup.scale) / 100 >= printing.MIN_PRINTED_PT, ws.title
+        assert ws.print_area, ws.title
+
+
+def test_every_cell_names_its_font(template):
+    for ws in visible(template):
+        names = {c.font.name for row in ws.iter_rows() for c in row if c.value is not None}
+        assert names == {printing.FONT}, (ws.title, names)
+    assert template._named_styles["Normal"].font.name == printing.FONT
+
+
+def test_headers_footers_and_repeated_rows(template):
+    for ws in visible(template):
+        assert ws.oddFooter.center.text == "第 &P 頁／共 &N 頁"
+        assert ws.oddHeader.right.text == "&A"
+        assert "提案計畫書" in ws.oddHeader.left.text
+    assert template["群聚成員"].print_title_rows == "$4:$5"
+    assert template["群聚成員"].print_title_cols == "$A:$B"
+    assert template["成員自我評估"].print_title_cols == "$A:$E"
+    assert template["績效指標"].print_title_rows
+    assert template["經費需求"].print_title_rows is None  # two tables: no header over the other
+
+
+def test_wide_sheets_break_between_column_groups(template, layout):
+    members = template["群聚成員"]
+    starts = {
+        layout.fields[c.id].first_col
+        for t in [layout.program.tables["members"]]
+        for c, prev in zip(t.columns[1:], t.columns, strict=False)
+        if c.group != prev.group
+    }
+    breaks = [b.id for b in members.col_breaks.brk]
+    assert len(breaks) >= 2
+    assert sum(b + 1 in starts for b in breaks) >= len(breaks) - 1  # whole groups per page
+    matrix = template["成員自我評估"]
+    first = layout.fields["member_assessment.value"].first_col
+    assert all((b + 1 - first) % 2 == 0 for b in (b.id for b in matrix.col_breaks.brk))
+
+
+def test_template_rows_grow_as_text_is_typed(template_file):
+    with zipfile.ZipFile(template_file) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(b'customHeight="1"' in z.read(n) for n in sheets)
+
+
+def test_instructions_fit_one_page_across(template):
+    ws = template["填寫說明"]
+    assert not ws.col_breaks.brk and ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.scale) >= 90
+
+
+def test_filled_workbook_headers_rows_and_area(filled, layout):
+    path, report = filled["hualien-valley"]
+    wb = openpyxl.load_workbook(path)
+    p = report.proposal
+    for ws in visible(wb):
+        assert ws.oddHeader.left.text.startswith("縱谷慢遊數位群聚｜")
+    members = wb["群聚成員"]
+    first = layout.fields["members.name"].first_row
+    n = len(p.tables["members"])
+    assert not any(members.row_dimensions[first + i].hidden for i in range(n))
+    assert all(members.row_dimensions[first + i].hidden for i in range(n, 50))
+    matrix = wb["成員自我評估"]
+    ref = layout.fields["member_assessment.value"]
+    last = openpyxl.utils.column_index_from_string(
+        re.match(r".*:\$?([A-Z]+)\$?\d+$", matrix.print_area).group(1)
+    )
+    assert last == ref.first_col + 2 * n - 1
+    narrative = layout.fields["narrative.motivation"]
+    lines = printing.lines(p.fields["narrative.motivation"], 48 * printing.UNIT_PT, 10)
+    height = wb[narrative.sheet].row_dimensions[narrative.first_row].height
+    assert height >= lines * 10 * printing.LINE
+
+
+# -- LibreOffice: the printed workbooks --------------------------------------------------------
+@pytest.fixture(scope="module")
+def printed(filled):
+    """The filled workbooks printed to PDF in one LibreOffice run, as their print setup says."""
+    paths = [path for path, _ in filled.values()]
+    return dict(zip(filled, to_pdf(paths), strict=True))
+
+
+@pytest.mark.libreoffice
+def test_printed_workbook_holds_every_member_narrative_kpi_and_total(filled, printed):
+    for key, (_, report) in filled.items():
+        p = report.proposal
+        text = pdf_text(printed[key])
+        for name in p.tables["members"]["name"]:
+            assert name in text, (key, name)
+        for fid, value in p.fields.items():
+            if fid.startswith("narrative.") and value:
+                assert re.sub(r"\s+", "", last_sentence(value)) in text, (key, fid)
+        for evidence in p.tables["kpis"]["evidence"].dropna():
+            for line in evidence.split("\n"):
+                assert line.replace(" ", "") in text, (key, line)
+        assert f"總計{p.totals['budget.total']:,}" in text, key
+
+
+@pytest.mark.libreoffice
+def test_printed_workbook_pages_are_sane(filled, printed):
+    for key, pdf in printed.items():
+        members = len(filled[key][1].proposal.tables["members"])
+        assert 20 <= pages(pdf) <= 40 + 2 * members, (key, pages(pdf))
+        blank = [
+            i
+            for i in range(1, pages(pdf) + 1)
+            if len(page_text(pdf, i)) <= len("第1頁／共99頁") + 60  # header and footer only
+        ]
+        assert not blank, (key, blank)
+
+
+def page_text(pdf: Path, page: int) -> str:
+    out = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True
+    )
+    return re.sub(r"\s+", "", out.stdout.decode("utf-8"))
+
+
+@pytest.mark.libreoffice
+def test_printed_workbook_type_is_at_least_8_pt(printed):
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(printed["changhua-tea"]), "-"], capture_output=True
+    ).stdout
+    heights = [
+        float(b) - float(a)
+        for a, b in re.findall(rb'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', bbox)
+    ]
+    assert min(heights) >= 8.0

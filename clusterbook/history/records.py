@@ -69,9 +69,7 @@ def load_records(
         table = _table(source, prog, out)
         if table is None:
             return out
-        rows = (
-            _banned_rows(table, prog, out) if banned else _roster_rows(table, prog, out, year)
-        )
+        rows = _banned_rows(table, prog, out) if banned else _roster_rows(table, prog, out, year)
     if out.fatal:
         return out
     _store(conn, out, rows)

@@ -96,7 +96,7 @@ def render(layout: Layout) -> Workbook:
     wb.calculation.fullCalcOnLoad = True
     props = wb.properties
     props.creator = props.lastModifiedBy = "clusterbook"
-    props.title = layout.program.title
+    props.title = layout.title or layout.program.title
     props.created = props.modified = FIXED_TIME
     wb.active = 1  # open on the eligibility panel, next to the instructions
     return wb

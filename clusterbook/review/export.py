@@ -59,7 +59,7 @@ def _columns(spec: ReviewSpec, result: ClassResult) -> list[Col]:
         Col(c["case"], lambda s: s.case.case, None, 6),
         Col(c["cluster_name"], lambda s: s.case.cluster_name),
         Col(c["unit_name"], lambda s: s.case.unit_name),
-        Col(c["cluster_type"], lambda s: s.case.cluster_type),
+        Col(c["cluster_type"], lambda s: s.case.cluster_type, None, 13),
     ]
     for name in result.reviewers:
         cols.append(
@@ -69,23 +69,23 @@ def _columns(spec: ReviewSpec, result: ClassResult) -> list[Col]:
             Col(lab["reviewer_rank"].format(reviewer=name), mark(name, "rank"), rank_fmt, 8)
         )
     cols += [
-        Col(c["scorers"], lambda s: s.scorers, COUNT, 8),
-        Col(c["mean_total"], lambda s: _num(s.mean_total), TOTAL, 10),
-        Col(c["median"], lambda s: _num(s.median), TOTAL, 9),
-        Col(c["spread"], lambda s: _num(s.spread), TOTAL, 8),
-        Col(c["rank_sum"], lambda s: _num(s.rank_sum), RANK, 8),
-        Col(c["mean_rank"], lambda s: _num(s.mean_rank), TOTAL, 8),
-        Col(c["first_places"], lambda s: s.first_places if s.scorers else None, COUNT, 8),
-        Col(c["bonus"], lambda s: s.bonus, COUNT, 6),
-        Col(c["method_score"], lambda s: _num(s.method_score), TOTAL, 10),
-        Col(c["tie_note"], lambda s: s.tie_note or None, None, 30),
-        Col(c["divergent"], lambda s: "、".join(s.divergent) or None, None, 12),
+        Col(c["scorers"], lambda s: s.scorers, COUNT, 6),
+        Col(c["mean_total"], lambda s: _num(s.mean_total), TOTAL, 9),
+        Col(c["median"], lambda s: _num(s.median), TOTAL, 8),
+        Col(c["spread"], lambda s: _num(s.spread), TOTAL, 7),
+        Col(c["rank_sum"], lambda s: _num(s.rank_sum), RANK, 6),
+        Col(c["mean_rank"], lambda s: _num(s.mean_rank), TOTAL, 6),
+        Col(c["first_places"], lambda s: s.first_places if s.scorers else None, COUNT, 7),
+        Col(c["bonus"], lambda s: s.bonus, COUNT, 5),
+        Col(c["method_score"], lambda s: _num(s.method_score), TOTAL, 8),
+        Col(c["tie_note"], lambda s: s.tie_note or None, None, 26),
+        Col(c["divergent"], lambda s: "、".join(s.divergent) or None, None, 9),
         Col(c["budget_total"], lambda s: s.case.budget_total, MONEY, 12),
     ]
     if result.budget is not None:
         cols += [
-            Col(c["cumulative"], lambda s: s.cumulative, MONEY, 12),
-            Col(c["funding"], lambda s: _funding(spec, s), None, 10),
+            Col(c["cumulative"], lambda s: s.cumulative, MONEY, 11),
+            Col(c["funding"], lambda s: _funding(spec, s), None, 7),
         ]
     return cols
 
@@ -135,6 +135,7 @@ def _styles():
         "bold": Font(bold=True),
         "wrap": Alignment(wrap_text=True, vertical="top"),
         "head": Alignment(wrap_text=True, vertical="center", horizontal="center"),
+        "center": Alignment(vertical="top", horizontal="center"),
         "header": fill(HEADER_FILL),
         "tie": fill(TIE_FILL),
         "divergent": fill(DIVERGENT_FILL),
@@ -155,14 +156,20 @@ def _table(
         cell = put(ws, top, j, head)
         cell.font, cell.alignment, cell.fill = st["bold"], st["head"], st["header"]
     for i, row in enumerate(rows, start=top + 1):
+        lines = 1
         for j, (value, col) in enumerate(zip(row, cols, strict=True), start=1):
             if value is None:
                 continue
             cell = put(ws, i, j, value)
             if col.fmt and not isinstance(value, str):
                 cell.number_format = col.fmt
-            if isinstance(value, str) and len(value) > 20:
-                cell.alignment = st["wrap"]
+            if isinstance(value, str) and col.width and width(value) > col.width:
+                cell.alignment = st["wrap"]  # long notes wrap within their column
+                lines = max(lines, -(-width(value) // max(int(col.width) - 2, 1)))
+            elif j <= 2:
+                cell.alignment = st["center"]
+        if lines > 1:
+            ws.row_dimensions[i].height = 15 * min(lines, 8) + 2
     lines = 1
     for j, (head, col) in enumerate(zip(heads, cols, strict=True), start=1):
         widest = max([width(str(r[j - 1])) for r in rows if r[j - 1] is not None] or [0])

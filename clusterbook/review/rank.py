@@ -159,13 +159,12 @@ def rank_class(
             row = next((r for r in rows if r.key == case.key), None)
             if case.key in own[name]:
                 total, rank = own[name][case.key]
-                entries[name] = Entry(SCORED, total, rank, dict(row.scores))
+                entries[name] = Entry(SCORED, total, rank, dict(row.scores), row.comment)
             elif row is None:
                 entries[name] = Entry(ABSENT)
             else:
-                entries[name] = Entry(
-                    RECUSED if row.recused else INCOMPLETE, scores=dict(row.scores)
-                )
+                state = RECUSED if row.recused else INCOMPLETE
+                entries[name] = Entry(state, scores=dict(row.scores), comment=row.comment)
         s = Standing(case, entries, bonus=bonus_points(spec, case))
         scored = [e for e in entries.values() if e.state == SCORED]
         s.totals = [e.total for e in scored]

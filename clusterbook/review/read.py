@@ -40,6 +40,8 @@ class ScoreRow:
     comment: str | None = None
     valid: bool = True
     """No finding of severity error on the row: it counts (unless recused)."""
+    typed: bool = True
+    """Something was entered: a score or 迴避."""
 
     @property
     def complete(self) -> bool:
@@ -158,6 +160,8 @@ def read_review(raw: RawBook, state: RegisterState, *, category: str | None = No
     if raw.notes:
         out.add("FILE-ACTIVE-CONTENT", what="、".join(raw.notes))
     _rows(raw, fmap.refs, spec, sheet, cases, slate, state, out, same_spec)
+    if not any(r.typed for r in sheet.rows):
+        return unusable(source, "REVIEW-EMPTY", reviewer=reviewer, category=cat)
     return ReviewReport(source, out.items, sheet=sheet)
 
 
@@ -225,9 +229,18 @@ def _rows(raw, refs, spec: ReviewSpec, sheet: ReviewSheet, cases, slate, state, 
             )
             row.valid, conflict = False, None
         row.recused = conflict == spec.recused
-        for c in spec.criteria:
-            fid = f"review.score.{c.id}"
-            row.scores[c.id] = _score(spec, cell(fid), row, out, fid, i, c.label, ctx)
+        typed = {c.id: cell(f"review.score.{c.id}") for c in spec.criteria}
+        blank = all(clean_text(v).value is None for v in typed.values())
+        if blank and not row.recused:  # one finding for a row left empty, not one per score
+            first = spec.criteria[0]
+            bounds = {"min": spec.score_min, "max": spec.score_max, "label": "各評分項目"}
+            out.at("REVIEW-SCORE-MISSING", f"review.score.{first.id}", i, **bounds, **ctx)
+            row.scores, row.valid = dict.fromkeys(typed), False
+        else:
+            for c in spec.criteria:
+                fid = f"review.score.{c.id}"
+                row.scores[c.id] = _score(spec, typed[c.id], row, out, fid, i, c.label, ctx)
+        row.typed = not blank or row.recused
         comment = clean_text(cell("review.comment")).value
         row.comment = None if comment is None else str(comment)
         if same_spec:

@@ -224,7 +224,8 @@ def current_marks(
     ensure_schema(conn, spec)
     sheets = conn.execute(
         "SELECT id, reviewer, source, revision, errors, warnings, infos, imported_at"
-        " FROM current_review_sheets WHERE year = ? AND category = ? ORDER BY reviewer",
+        " FROM current_review_sheets c WHERE year = ? AND category = ?"
+        " ORDER BY (SELECT MIN(t.id) FROM review_sheets t WHERE t.sheet_key = c.sheet_key)",
         (year, category),
     ).fetchall()
     marks: dict[str, list[ScoreRow]] = {}

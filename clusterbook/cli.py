@@ -291,6 +291,7 @@ def demo(
             console.print(f"   [red]{_origin(f)} {f.rule}[/red] {_e(f.message)}")
     console.print(f"4. 標註副本：{_e(folder / 'annotated')}（{len(result.annotated)} 份）")
     console.print(f"5. 總表資料庫：{_e(result.register)}；匯出：{_e(result.master)}")
+    print_review_demo(console, result.review)
     console.print(
         f"試試：clusterbook pivot --register {_e(result.register)} --table 經費 --rows 預算運用類別 "
         "--columns 群聚型態 --values 金額 --aggfunc sum"
@@ -796,7 +797,7 @@ def print_review_results(console, spec, results) -> None:
 
     lab = spec.labels
     for result in results:
-        figure = lab["columns"]["mean_rank" if result.method == "序位法" else "method_score"]
+        figure = review_labels(result.method, spec)
         table = Table(
             title=f"{_e(result.category)}（{_e(result.method)}）", box=None, padding=(0, 1)
         )
@@ -830,6 +831,52 @@ def print_review_results(console, spec, results) -> None:
                 "；".join(notes),
             )
         console.print(table)
+
+
+def review_labels(method: str, spec=None) -> str:
+    """The figure a method orders by, as the results name it (平均序位, 總分法得分)."""
+    from clusterbook.review import load_review
+
+    columns = (spec or load_review()).labels["columns"]
+    return columns["mean_rank" if method == "序位法" else "method_score"]
+
+
+def print_review_demo(console, review) -> None:
+    """The demo's 遴選 in a few lines: the committee, its sheets, each class's order, flags."""
+    from clusterbook.review.rank import RECUSED
+    from clusterbook.review.samples import COMMITTEE
+
+    console.print(
+        f"6. 遴選：另 {len(review.proposals)} 份 A類 提案（{_e(review.proposals[0].parent)}）；"
+        f"{'、'.join(COMMITTEE)}（虛構委員）評分表 {len(review.sheets)} 份（{_e(review.sheets[0].parent)}）"
+    )
+    counts = {k: sum(r.counts()[k] for r in review.summary.reports) for k in ("error", "warning")}
+    console.print(f"   匯入評分表：錯誤 {counts['error']}、警告 {counts['warning']}")
+    for result in review.results:
+        by_rank = result.method == "序位法"
+        order = "、".join(
+            f"{s.place} {_e(s.case.cluster_name)}（{float(s.mean_rank if by_rank else s.method_score):.2f}）"
+            for s in result.standings
+            if s.place is not None
+        )
+        figure = review_labels(result.method)
+        console.print(f"   {_e(result.category)}（{_e(result.method)}，{figure}）：{order}")
+        for s in result.standings:
+            median = s.median
+            for name in s.divergent:
+                total = s.entries[name].total / 100
+                console.print(
+                    f"      [yellow]意見分歧[/yellow] {_e(name)} 對 {s.case.case} {_e(s.case.cluster_name)}："
+                    f"{total:.2f}，中位數 {float(median):.2f}"
+                )
+            for name, e in s.entries.items():
+                if e.state == RECUSED:
+                    console.print(
+                        f"      利益迴避 {_e(name)}：{s.case.case} {_e(s.case.cluster_name)}"
+                    )
+            if s.tie:
+                console.print(f"      [yellow]須抽籤[/yellow] {s.case.case}：{_e(s.tie_note)}")
+    console.print(f"   評選結果：{_e(review.output)}")
 
 
 @review_app.command("results")

@@ -324,24 +324,34 @@ def _flags_sheet(wb, spec: ReviewSpec, results: list[ClassResult], findings) -> 
 
 
 def _about_sheet(wb, spec: ReviewSpec, results: list[ClassResult]) -> None:
+    from clusterbook.register.export import file_name
+
     ws = wb.create_sheet(spec.labels["about_sheet"])
     st = _styles()
     lines = [(spec.labels["about_sheet"], "title")]
     for result in results:
-        lines.append((spec.method_text(result.method, result.category), "note"))
-        weights = "、".join(f"{c.label} {c.weights[result.category]}%" for c in spec.criteria)
-        lines.append((f"{result.category}評分項目與權重：{weights}", "note"))
+        k = result.category
+        lines.append((f"{k}｜{spec.method_text(result.method, k)}", "note"))
+        weights = "、".join(f"{c.label} {c.weights[k]}%" for c in spec.criteria)
+        lines.append((f"{k}｜評分項目與權重：{weights}", "note"))
+        for name, source in result.sources.items():
+            lines.append((f"{k}｜{name} 的評分表：{file_name(source)}", "note"))
     lines += [
         (
-            f"各委員加權總分與平均之中位數相差超過 {spec.divergence:g} 分者，列為意見分歧，請於會議討論。",
+            f"意見分歧：委員的加權總分與該案各委員加權總分之中位數相差超過 {spec.divergence:g} 分者，請於會議討論。",
             "note",
         ),
         (f"總分法加分：{spec.bonus_label()}（由總表依提案資料判定）。", "note"),
-        ("利益迴避、評分未完成或未列入評分表的委員，不計入該案的平均、中位數與序位。", "note"),
+        (
+            "利益迴避、評分未完成或未列入評分表的委員，不計入該案的平均、中位數、全距與序位。",
+            "note",
+        ),
     ]
     for r, (text, style) in enumerate(lines, start=1):
         cell = put(ws, r, 1, text)
         cell.font = st[style]
         cell.alignment = st["wrap"]
+        if style != "title":
+            ws.row_dimensions[r].height = 15 * max(1, -(-width(text) // 118)) + 3
     ws.column_dimensions["A"].width = 120
     _print_setup(ws)

@@ -101,13 +101,13 @@ def sheet_layouts(
         if not slate.cases:
             empty.append(slate.category)
             continue
-        for name in names:
+        for seat, name in enumerate(names, start=1):
             values = {"category": slate.category, "reviewer": name}
             plans.append(
                 SheetPlan(
                     name,
                     slate,
-                    review_layout(spec, slate, name),
+                    review_layout(spec, slate, name, seat),
                     _UNSAFE_FILE.sub("_", spec.raw["file_name"].format(**values)),
                     spec.text(spec.raw["gsheets_title"], **values),
                 )

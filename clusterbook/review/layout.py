@@ -67,8 +67,9 @@ def column_index(spec: ReviewSpec, category: str) -> dict[str, int]:
     return {c.field_id: k for k, c in enumerate(columns(spec, category), start=1)}
 
 
-def review_layout(spec: ReviewSpec, slate: Slate, reviewer: str) -> Layout:
-    """The scoring workbook of one reviewer for one class's slate (at least one proposal)."""
+def review_layout(spec: ReviewSpec, slate: Slate, reviewer: str, seat: int = 1) -> Layout:
+    """The scoring workbook of one reviewer for one class's slate (at least one proposal);
+    ``seat``: the reviewer's place in the committee (results list reviewers in that order)."""
     if not slate.cases:
         raise ValueError(f"{slate.category}沒有符合資格的提案")
     lists, names = _lists(spec)
@@ -82,6 +83,7 @@ def review_layout(spec: ReviewSpec, slate: Slate, reviewer: str) -> Layout:
         ("year", str(slate.year)),
         ("category", slate.category),
         ("reviewer", reviewer),
+        ("seat", str(seat)),
         ("register", slate.fingerprint),
         ("cases", str(len(slate.cases))),
     ]

@@ -24,6 +24,25 @@ from clusterbook.review.spec import ReviewSpec, load_review
 from clusterbook.workbook.programs import DEFAULT_PROGRAM, SpecError, available_programs
 from clusterbook.workbook.spec import load_program
 
+RULES = (
+    "REVIEW-TEMPLATE",
+    "REVIEW-OTHER-REGISTER",
+    "REVIEW-OTHER-YEAR",
+    "REVIEW-OTHER-CLASS",
+    "REVIEW-EMPTY",
+    "REVIEW-REGISTER-CHANGED",
+    "REVIEW-PROPOSAL-UNLISTED",
+    "REVIEW-SPEC-CHANGED",
+    "REVIEW-UNKNOWN-PROPOSAL",
+    "REVIEW-SCORE-MISSING",
+    "REVIEW-SCORE-RANGE",
+    "REVIEW-SCORE-RECUSED",
+    "REVIEW-CONFLICT-VALUE",
+    "REVIEW-FORMULA",
+    "REVIEW-REVISION",
+)
+"""The rules of reading a scoring workbook back (REVIEW-REVISION is added when it is stored)."""
+
 
 @dataclass
 class ScoreRow:
@@ -62,6 +81,8 @@ class ReviewSheet:
     reviewer: str
     fingerprint: str
     spec_hash: str
+    seat: int = 0
+    """The reviewer's place in the committee (the order of ``review sheets --reviewer``)."""
     rows: list[ScoreRow] = field(default_factory=list)
 
     @property
@@ -149,8 +170,16 @@ def read_review(raw: RawBook, state: RegisterState, *, category: str | None = No
         names = "、".join(k.rsplit("|", 1)[-1] for k in list(cases.values())[:3])
         return unusable(source, "REVIEW-OTHER-REGISTER", count=len(cases), names=names)
     out = Collector(spec.program, fmap.refs, source)
+    seat = meta.get("seat", "")
     sheet = ReviewSheet(
-        source, program_id, year, cat, reviewer, meta.get("register", ""), meta.get("spec_hash", "")
+        source,
+        program_id,
+        year,
+        cat,
+        reviewer,
+        meta.get("register", ""),
+        meta.get("spec_hash", ""),
+        int(seat) if seat.isdigit() else 0,
     )
     same_spec = sheet.spec_hash == spec.spec_hash
     if not same_spec:
@@ -198,7 +227,11 @@ def _rows(raw, refs, spec: ReviewSpec, sheet: ReviewSheet, cases, slate, state, 
     for i, r in enumerate(range(case_ref.first_row, case_ref.last_row + 1)):
 
         def cell(fid: str, row: int = r) -> Any:
-            return data.value(row, refs[fid].first_col) if fid in refs else None
+            """What was typed: a formula's text, never its result (nothing is evaluated)."""
+            if fid not in refs:
+                return None
+            value, formula = data.cells.get((row, refs[fid].first_col), (None, None))
+            return formula if formula is not None else value
 
         case = str(clean_text(cell("review.case")).value or "")
         key = cases.get(case)

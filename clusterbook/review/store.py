@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS review_sheets (
     program TEXT NOT NULL,
     category TEXT NOT NULL,
     reviewer TEXT NOT NULL,
+    seat INTEGER,
     revision INTEGER NOT NULL,
     source TEXT NOT NULL,
     sha256 TEXT NOT NULL,
@@ -142,15 +143,16 @@ def import_review(
                 )
             counts = report.counts()
             cur = conn.execute(
-                "INSERT INTO review_sheets (sheet_key, year, program, category, reviewer, revision,"
-                " source, sha256, register, spec_hash, imported_at, errors, warnings, infos)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO review_sheets (sheet_key, year, program, category, reviewer, seat,"
+                " revision, source, sha256, register, spec_hash, imported_at, errors, warnings,"
+                " infos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     sheet.key,
                     sheet.year,
                     sheet.program,
                     sheet.category,
                     sheet.reviewer,
+                    sheet.seat,
                     revision,
                     _text(report.source),
                     sheet.digest,
@@ -225,7 +227,7 @@ def current_marks(
     sheets = conn.execute(
         "SELECT id, reviewer, source, revision, errors, warnings, infos, imported_at"
         " FROM current_review_sheets c WHERE year = ? AND category = ?"
-        " ORDER BY (SELECT MIN(t.id) FROM review_sheets t WHERE t.sheet_key = c.sheet_key)",
+        " ORDER BY seat, (SELECT MIN(t.id) FROM review_sheets t WHERE t.sheet_key = c.sheet_key)",
         (year, category),
     ).fetchall()
     marks: dict[str, list[ScoreRow]] = {}

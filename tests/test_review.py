@@ -169,7 +169,15 @@ def test_sheet_lists_the_classs_eligible_proposals_with_register_data(db, tmp_pa
         "提案摘要",
         "利益迴避",
     ]
-    assert heads[8] == "輔導面向\n（60%）" and heads[13:] == ["加權總分", "本人排序", "評語"]
+    assert heads[8:13] == [
+        "輔導面向",
+        "提案單位執行力",
+        "市場可行性",
+        "經費規劃與運用",
+        "輔導成果與預期效益",
+    ]
+    assert heads[13:] == ["加權總分", "本人排序", "評語"]
+    assert ws.cell(6, 1).value == "權重"
     assert [ws.cell(6, c).value for c in range(9, 14)] == [0.6, 0.1, 0.15, 0.05, 0.1]
     rows = [[ws.cell(r, c).value for c in range(1, 7)] for r in range(7, 11)]
     assert [r[:2] for r in rows] == [

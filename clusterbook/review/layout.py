@@ -45,14 +45,13 @@ class Column:
         return f"review.{self.id}"
 
 
-def columns(spec: ReviewSpec, category: str) -> list[Column]:
+def columns(spec: ReviewSpec) -> list[Column]:
     """The scoring sheet's columns in order, criteria in place of ``criteria``."""
     out = []
     for entry in spec.raw["columns"]:
         if entry == "criteria":
-            for c in spec.criteria:
-                label = f"{c.label}\n（{c.weights[category]}%）"
-                out.append(Column(f"score.{c.id}", label, 10, "scores", c.id))
+            for c in spec.criteria:  # the weight is in the row below the headers
+                out.append(Column(f"score.{c.id}", c.label, 10, "scores", c.id))
             continue
         cid = entry["id"]
         group = {"weighted_total": "computed", "rank": "computed", "comment": "comment"}.get(
@@ -60,11 +59,6 @@ def columns(spec: ReviewSpec, category: str) -> list[Column]:
         )
         out.append(Column(cid, entry["label"], entry["width"], group))
     return out
-
-
-def column_index(spec: ReviewSpec, category: str) -> dict[str, int]:
-    """Field id → its column number on 評分表."""
-    return {c.field_id: k for k, c in enumerate(columns(spec, category), start=1)}
 
 
 def review_layout(spec: ReviewSpec, slate: Slate, reviewer: str, seat: int = 1) -> Layout:
@@ -116,7 +110,7 @@ def _scores(
     spec: ReviewSpec, slate: Slate, reviewer: str, conflict_source: str
 ) -> tuple[SheetLayout, dict[str, FieldRef]]:
     raw = spec.raw
-    cols = columns(spec, slate.category)
+    cols = columns(spec)
     index = {c.field_id: k for k, c in enumerate(cols, start=1)}
     title = raw["sheets"]["scores"]
     sl = SheetLayout("scores", title, landscape=True)
@@ -184,9 +178,7 @@ def _scores(
         sl.heights[r] = 48
     for col in cols:
         k = index[col.field_id]
-        fields[col.field_id] = FieldRef(
-            col.field_id, col.label.split("\n")[0], title, first, k, last, k
-        )
+        fields[col.field_id] = FieldRef(col.field_id, col.label, title, first, k, last, k)
     _validations(spec, sl, slate.category, index, (first, last), conflict_source)
     sl.freeze = (first, index["review.cluster_name"] + 1)
     return sl, fields

@@ -800,3 +800,34 @@ def test_a_sheet_built_in_google_sheets_reads_back_like_the_file(db, tmp_path) -
     assert from_sheets.sheet.digest == from_file.sheet.digest
     assert from_sheets.sheet.source == url.removesuffix("/edit")
     fake.assert_clean()
+
+
+@pytest.mark.usefixtures("no_network")
+def test_sheets_command_builds_in_google_sheets_and_shares_each_with_its_reviewer(
+    db, monkeypatch
+) -> None:
+    import clusterbook.gsheets
+    from clusterbook.cli import app
+    from tests.fakes.google import fake_client
+
+    client, fake = fake_client()
+    monkeypatch.setattr(clusterbook.gsheets, "client_from", lambda *a, **kw: client)
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(
+        app,
+        ["review", "sheets", "--register", str(db), "--gsheets", "--class", "B類",
+         "-R", "委員甲=amy@example.com", "-R", "委員乙"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(
+        "112年度 遴選評分表 B類 委員甲：https://docs.google.com/spreadsheets/d/"
+    )
+    assert lines[0].endswith("（已共用給 amy@example.com）") and "共用" not in lines[1]
+    keys = [line.split("/d/")[1].split("（")[0] for line in lines]
+    writers = [
+        [p.get("emailAddress") for p in fake.permissions(k) if p["role"] == "writer"] for k in keys
+    ]
+    assert writers == [["amy@example.com"], []]
+    fake.assert_clean()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clusterbook.register.columns import width
 from clusterbook.review.slate import Slate, bonus_text
 from clusterbook.review.spec import ReviewSpec
 from clusterbook.workbook import a1
@@ -304,9 +305,11 @@ def _instructions(spec: ReviewSpec, slate: Slate, title: str) -> SheetLayout:
     for rule in spec.program.rules.values():
         if rule.id.startswith("REVIEW-"):
             sl.put(row, 1, value=rule.id, style="help")
-            sl.put(row, 2, value=f"{rule.title}：{rule.description}", style="help")
+            text = f"{rule.title}：{rule.description}"
+            sl.put(row, 2, value=text, style="help")
             sl.put(row, 3, value=severity[rule.severity], style="help")
+            sl.heights[row] = 14 * -(-width(text) // 76) + 4
             row += 1
-    for col, width in {1: 24, 2: 80, 3: 10, 4: 10}.items():
-        sl.width(col, width)
+    for col, size in {1: 24, 2: 80, 3: 10, 4: 10}.items():
+        sl.width(col, size)
     return sl

@@ -270,7 +270,7 @@ def _instructions(spec: ReviewSpec, slate: Slate, title: str) -> SheetLayout:
     sl.merges.append((1, 1, 1, 4))
     row = 3
     for line in raw["instructions"]:
-        text = spec.text(line, own_rank=spec.own_rank_label())
+        text = spec.text(line)
         sl.put(row, 1, value=text, style="description")
         sl.merges.append((row, 1, row, 4))
         sl.heights[row] = 30

@@ -109,8 +109,15 @@ class ReviewSpec:
         return self.program.lists["categories"].values
 
     def text(self, template: str, **kw: Any) -> str:
-        """A review.yaml text with the program year, score range and given values filled in."""
-        return template.format(year_roc=self.year_roc, min=self.score_min, max=self.score_max, **kw)
+        """A review.yaml text with the program year, score range, own-rank rule and given
+        values filled in."""
+        values = {
+            "year_roc": self.year_roc,
+            "min": self.score_min,
+            "max": self.score_max,
+            "own_rank": self.own_rank_label(),
+        }
+        return template.format(**{**values, **kw})
 
     def weights(self, category: str) -> dict[str, int]:
         """Criterion id → weight in whole percent, for a class."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from clusterbook.findings import finding
 from clusterbook.register.store import _retrying, _text
-from clusterbook.review.rank import reviewer_marks, weighted_total
+from clusterbook.review.rank import reviewer_marks
 from clusterbook.review.read import ReviewReport, ScoreRow
 from clusterbook.review.spec import ReviewSpec
 
@@ -179,10 +179,7 @@ def import_review(
                 f'INSERT INTO reviews (sheet_id, proposal_key, scored_submission_id, pos, "case",'
                 f" reviewer, recused, {cols}, weighted_total, own_rank, complete, valid, comment)"
                 f" VALUES (?, ?, ?, ?, ?, ?, ?, {marks_}, ?, ?, ?, ?, ?)",
-                [
-                    _row(sid, i, sheet.reviewer, r, spec, weights, marks)
-                    for i, r in enumerate(sheet.rows)
-                ],
+                [_row(sid, i, sheet.reviewer, r, spec, marks) for i, r in enumerate(sheet.rows)],
             )
             conn.execute("COMMIT")
             return ReviewImport(
@@ -195,10 +192,8 @@ def import_review(
     return _retrying(work)
 
 
-def _row(sid, pos, reviewer, r: ScoreRow, spec: ReviewSpec, weights, marks) -> tuple:
+def _row(sid, pos, reviewer, r: ScoreRow, spec: ReviewSpec, marks) -> tuple:
     total, rank = marks.get(r.key, (None, None)) if r.key else (None, None)
-    if total is None and not r.recused:
-        total = weighted_total(r.scores, weights) if r.valid else None
     return (
         sid,
         r.key,

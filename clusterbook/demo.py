@@ -1,4 +1,5 @@
-"""The end-to-end demo: template, sample proposals, checks, register, annotated copies, master.xlsx."""
+"""The end-to-end demo: template, sample proposals, checks, register, annotated copies, the
+遴選 (a committee's scoring workbooks, read back and ranked) and master.xlsx."""
 
 from __future__ import annotations
 
@@ -21,6 +22,20 @@ def replaceable(folder: str | Path) -> bool:
 
 
 @dataclass
+class ReviewDemo:
+    """The demo committee's 遴選: more A類 proposals, its sheets, their import, the results."""
+
+    proposals: list[Path] = field(default_factory=list)
+    imported: ImportSummary | None = None
+    sheets: list[Path] = field(default_factory=list)
+    summary: object = None
+    """The scoring sheets' import (clusterbook.review.ReviewSummary)."""
+    results: list = field(default_factory=list)
+    """One clusterbook.review.rank.ClassResult per class."""
+    output: Path | None = None
+
+
+@dataclass
 class DemoResult:
     folder: Path
     template: Path
@@ -30,6 +45,7 @@ class DemoResult:
     history: list[Path] = field(default_factory=list)
     master: Path | None = None
     summary: ImportSummary | None = None
+    review: ReviewDemo | None = None
 
 
 def run_demo(folder: str | Path, *, program: str = "dc112", jobs: int = 1) -> DemoResult:
@@ -67,5 +83,31 @@ def run_demo(folder: str | Path, *, program: str = "dc112", jobs: int = 1) -> De
         if not report.fatal:
             out = folder / "annotated" / annotated_name(report.source)
             result.annotated.append(annotate_xlsx(report.source, result.summary.findings(i), out))
+    result.review = run_review(folder / "review", result.template, result.register, program)
     result.master = export(load(result.register), folder / "master.xlsx")
     return result
+
+
+def run_review(folder: Path, template: Path, register: Path, program: str) -> ReviewDemo:
+    """Three more A類 proposals, the committee's sheets filled with its scores, imported and
+    ranked by the spec's default method into 評選結果.xlsx (beside ``folder``)."""
+    from clusterbook import review
+    from clusterbook.register import import_sources
+    from clusterbook.review.samples import COMMITTEE, extra_proposals, fill_scores
+    from clusterbook.workbook.fill import fill_file
+
+    out = ReviewDemo()
+    (folder / "proposals").mkdir(parents=True, exist_ok=True)
+    for key, data in extra_proposals(program):
+        path = folder / "proposals" / f"{key}.xlsx"
+        fill_file(str(template), data, str(path), program)
+        out.proposals.append(path)
+    out.imported = import_sources([str(p) for p in out.proposals], register)
+    plans, _ = review.sheet_layouts(register, COMMITTEE)
+    out.sheets = review.write_sheets(plans, folder / "sheets")
+    for plan, path in zip(plans, out.sheets, strict=True):
+        fill_scores(path, plan.reviewer)
+    out.summary = review.import_reviews([str(p) for p in out.sheets], register)
+    spec, out.results, findings = review.class_results(register)
+    out.output = review.write_results(spec, out.results, folder.parent / "評選結果.xlsx", findings)
+    return out

@@ -1,11 +1,11 @@
 """The clusterbook command line: parses arguments, calls the library, renders results, exits.
 
 One module per command group (``check``, ``document``, ``template``, ``register``,
-``history``, ``gsheets``, ``demo``); ``common`` holds what they share, ``zh`` the zh-TW help
-pages, ``errors`` the zh-TW sentences for the framework's, the system's and the register's
-errors, ``wrap`` the layout of text at any width. Heavy modules (pandas, openpyxl, gspread) are
-imported inside the commands so ``--help`` is instant. Exit codes: 0 clean, 1 findings of
-severity error, 2 unusable input or usage.
+``history``, ``review``, ``gsheets``, ``demo``); ``common`` holds what they share, ``zh`` the
+zh-TW help pages, ``errors`` the zh-TW sentences for the framework's, the system's and the
+register's errors, ``wrap`` the layout of text at any width. Heavy modules (pandas, openpyxl,
+gspread) are imported inside the commands so ``--help`` is instant. Exit codes: 0 clean, 1
+findings of severity error, 2 unusable input or usage.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from clusterbook.cli import check, demo, document, gsheets, history, register, template
+from clusterbook.cli import check, demo, document, gsheets, history, register, review, template
 from clusterbook.cli.common import UsageError, console, e
 from clusterbook.cli.zh import CONTEXT, Command, Group
 
@@ -39,6 +39,7 @@ app.command(cls=Command)(demo.demo)
 app.add_typer(gsheets.app, name="gsheets")
 app.add_typer(register.app, name="register")
 app.add_typer(history.app, name="history")
+app.add_typer(review.app, name="review")
 app.command("import", cls=Command)(register.import_)
 app.command(cls=Command)(register.export)
 app.command(cls=Command)(register.pivot)

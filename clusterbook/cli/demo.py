@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from clusterbook.cli.common import ProgramOpt, UsageError, console, e, origin
+from clusterbook.cli.review import print_demo
 
 
 def demo(
@@ -53,6 +54,7 @@ def demo(
         f"4. 標註副本：{e(folder / 'annotated')}（{len(result.annotated)} 份，可退回給提案單位）"
     )
     out.print(f"5. 總表資料庫：{e(result.register)}；匯出：{e(result.master)}")
+    print_demo(out, result.review)
     out.print(
         f"試試：clusterbook pivot --register {e(result.register)} --table 經費 --rows 預算運用類別 "
         "--columns 群聚型態 --values 金額 --aggfunc sum"

@@ -5,7 +5,7 @@ Everything raises :class:`SheetsError` (zh-TW message) or returns values; nothin
 
 from clusterbook.gsheets.annotate import annotate
 from clusterbook.gsheets.auth import client_from
-from clusterbook.gsheets.create import create_template
+from clusterbook.gsheets.create import create_spreadsheet, create_template
 from clusterbook.gsheets.errors import SheetsError
 from clusterbook.gsheets.read import read_proposal, read_rawbook
 
@@ -13,6 +13,7 @@ __all__ = [
     "SheetsError",
     "annotate",
     "client_from",
+    "create_spreadsheet",
     "create_template",
     "read_proposal",
     "read_rawbook",

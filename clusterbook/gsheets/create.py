@@ -22,7 +22,7 @@ from clusterbook.gsheets.errors import (
     status_of,
 )
 from clusterbook.gsheets.urls import spreadsheet_url
-from clusterbook.workbook.layout import build_layout
+from clusterbook.workbook.layout import Layout, build_layout
 
 SHEETS_MIME = "application/vnd.google-apps.spreadsheet"
 MAX_BODY = 1_900_000
@@ -37,7 +37,23 @@ def create_template(
     share: Iterable[str] = (),
     folder_id: str | None = None,
 ) -> gspread.Spreadsheet:
-    """Build the program's template natively and share it with ``share`` as writers.
+    """Build the program's template natively and share it with ``share`` as writers
+    (see :func:`create_spreadsheet`)."""
+    return create_spreadsheet(
+        client, title, build_layout(program), share=share, folder_id=folder_id
+    )
+
+
+def create_spreadsheet(
+    client: gspread.Client,
+    title: str,
+    layout: Layout,
+    *,
+    share: Iterable[str] = (),
+    folder_id: str | None = None,
+) -> gspread.Spreadsheet:
+    """Draw a layout natively (the proposal template, a reviewer's scoring sheet …) and share
+    it with ``share`` as writers.
 
     Requests: one create (Sheets, or Drive when ``folder_id`` is given), one batchUpdate
     (two if the body would pass :data:`MAX_BODY`), one metadata get for the returned
@@ -47,7 +63,6 @@ def create_template(
     bad = [e for e in emails if "@" not in e or " " in e]
     if bad:
         raise SheetsError(f"不是有效的 E-Mail：{'、'.join(bad)}", kind="invalid")
-    layout = build_layout(program)
     key, default_sheet = _create(client, title, folder_id)
     url = spreadsheet_url(key)
     with api_errors(client, f"剛建立的試算表 {url}（尚未完成，可刪除後重試）"):

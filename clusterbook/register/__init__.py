@@ -180,7 +180,7 @@ def load(path: str | Path = DEFAULT_PATH, year: int | str | None = None) -> dict
         names = [
             t
             for t in tables(conn)
-            if t not in ("submissions", "findings") and not t.startswith("history_")
+            if t not in ("submissions", "findings") and not t.startswith(("history_", "review_"))
         ]
         out = {"submissions": pd.read_sql_query("SELECT * FROM current_submissions", conn)}
         out["findings"] = pd.read_sql_query(CURRENT_FINDINGS, conn)

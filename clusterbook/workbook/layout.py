@@ -158,6 +158,8 @@ class Layout:
     names: dict[str, str]
     fields: dict[str, FieldRef]
     meta: list[tuple[str, str]]
+    title: str = ""
+    """The document title (default: the program's title)."""
 
     def sheet(self, sheet_id: str) -> SheetLayout:
         return next(s for s in self.sheets if s.id == sheet_id)
@@ -210,7 +212,7 @@ class _Builder:
             ("version", self.p.version),
             ("spec_hash", self.p.spec_hash),
         ]
-        self.sheets.append(self._meta(meta))
+        self.sheets.append(meta_sheet(meta, self.fields))
         return Layout(self.p, self.sheets, self.names, self.fields, meta)
 
     # -- sheets -----------------------------------------------------------------------------
@@ -603,24 +605,6 @@ class _Builder:
                 area = a1.area(row - len(keys), col, row - 1, col, absolute=True)
                 self.names[f"A_{lid}_{n}"] = a1.qualified(LISTS_SHEET, area)
 
-    def _meta(self, meta: list[tuple[str, str]]) -> SheetLayout:
-        sl = SheetLayout("meta", META_SHEET, hidden=True)
-        sl.put(1, 1, value="key", style="header")
-        sl.put(1, 2, value="value", style="header")
-        for i, (k, v) in enumerate(meta, start=2):
-            sl.put(i, 1, value=k, style="fixed")
-            sl.put(i, 2, value=v, style="fixed")
-        row = len(meta) + 3
-        for k, head in enumerate(FIELD_MAP_HEADER, start=1):
-            sl.put(row, k, value=head, style="header")
-        for ref in self.fields.values():
-            row += 1
-            for k, v in enumerate((ref.field_id, ref.label, ref.sheet, ref.range), start=1):
-                sl.put(row, k, value=v, style="fixed")
-        for col, width in {1: 36, 2: 40, 3: 14, 4: 12}.items():
-            sl.width(col, width)
-        return sl
-
     def _instructions(self, sl: SheetLayout) -> None:
         """填寫說明: intro, the sheets, every field with its cell and help, every rule."""
         p = self.p
@@ -776,6 +760,26 @@ def _table_sheet(spec: Sheet) -> bool:
     columns = [len(b.table.columns) for b in spec.blocks if b.table]
     columns += [len(b.matrix.items) for b in spec.blocks if b.matrix]
     return bool(columns) and fields < max(columns)
+
+
+def meta_sheet(meta: list[tuple[str, str]], fields: dict[str, FieldRef]) -> SheetLayout:
+    """The hidden ``_meta`` sheet: key/value rows (the workbook's identity), then the field map."""
+    sl = SheetLayout("meta", META_SHEET, hidden=True)
+    sl.put(1, 1, value="key", style="header")
+    sl.put(1, 2, value="value", style="header")
+    for i, (k, v) in enumerate(meta, start=2):
+        sl.put(i, 1, value=k, style="fixed")
+        sl.put(i, 2, value=v, style="fixed")
+    row = len(meta) + 3
+    for k, head in enumerate(FIELD_MAP_HEADER, start=1):
+        sl.put(row, k, value=head, style="header")
+    for ref in fields.values():
+        row += 1
+        for k, v in enumerate((ref.field_id, ref.label, ref.sheet, ref.range), start=1):
+            sl.put(row, k, value=v, style="fixed")
+    for col, width in {1: 36, 2: 40, 3: 14, 4: 12}.items():
+        sl.width(col, width)
+    return sl
 
 
 def key_formula(ref: str) -> str:

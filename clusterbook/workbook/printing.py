@@ -126,14 +126,16 @@ def _breaks(widths: list[float], start: int, room: float, bounds: set[int]) -> l
 
 
 def _tables_on(layout: Layout, sl: SheetLayout):
+    """The program's tables and matrices on this sheet (none on a layout of another kind, such
+    as a review sheet)."""
     prog = layout.program
     for t in prog.tables.values():
-        ref = layout.fields[t.columns[0].id]
-        if ref.sheet == sl.title:
+        ref = layout.fields.get(t.columns[0].id)
+        if ref is not None and ref.sheet == sl.title:
             yield t, ref
     for m in prog.matrices.values():
-        ref = layout.fields[m.value.id]
-        if ref.sheet == sl.title:
+        ref = layout.fields.get(m.value.id)
+        if ref is not None and ref.sheet == sl.title:
             yield m, ref
 
 

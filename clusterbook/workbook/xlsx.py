@@ -101,13 +101,13 @@ def render(layout: Layout) -> Workbook:
         _sheet(ws, sl)
         if not sl.hidden:
             printing.fit_rows(ws, sl.heights)
-            printing.setup(ws, layout, sl, layout.program.title)
+            printing.setup(ws, layout, sl, layout.title or layout.program.title)
     for name, ref in layout.names.items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     wb.calculation.fullCalcOnLoad = True
     props = wb.properties
     props.creator = props.lastModifiedBy = "clusterbook"
-    props.title = layout.program.title
+    props.title = layout.title or layout.program.title
     props.created = props.modified = FIXED_TIME
     wb.active = 1  # open on the eligibility panel, next to the instructions
     return wb

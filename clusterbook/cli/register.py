@@ -52,7 +52,7 @@ def import_(
 ) -> None:
     """檢核並匯入總表：同一提案（統一編號＋群聚名稱）內容變更即成為新版本，內容相同則不變。
 
-    每個檔案都列出結論（符合／不符合，含跨群聚規則）。
+    每個檔案都列出結論（符合／不符合，含跨群聚與輔導紀錄規則），以及跨群聚、輔導紀錄的錯誤與警告。
 
     結束代碼：0 全部匯入且無錯誤；1 有提案含錯誤；2 有檔案無法讀取（其他檔案仍會匯入）。
     """
@@ -88,7 +88,9 @@ def import_(
             if f.fatal:
                 print_item(out, 2, "", "red", f.message)
         for f in summary.cross.get(result.submission_id, []):
-            print_item(out, 2, f"{origin(f)} {f.rule}", "red", f.message)
+            if f.severity != "info":  # counted above; `register check` lists them all
+                style = "red" if f.severity == "error" else "yellow"
+                print_item(out, 2, f"{origin(f)} {f.rule}", style, f.message)
     counts = "、".join(f"{label} {summary.count(key)}" for key, label in STATUS.items())
     out.print(f"[bold]匯入[/bold]：{counts}（總表：{e(register)}）")
     verdicts = [summary.verdict(i) for i in range(len(summary.results))]

@@ -71,7 +71,7 @@ def master(tmp_path_factory, frames):
 # ------------------------------------------------------------------------------ labels
 def test_every_column_has_a_unique_zh_tw_label(frames):
     spec = register_spec()
-    for table in spec.tables:
+    for table in (t for t in spec.tables if t in frames):  # reviews: tests/test_review.py
         columns = spec.columns(table, frames[table].columns)
         labels = [c.label.casefold() for c in columns]
         assert len(labels) == len(set(labels)), table

@@ -8,6 +8,7 @@ import pytest
 from clusterbook.checks import eligibility, fields, formulas, plan
 from clusterbook.history import records as history_records
 from clusterbook.history import rules as history_rules
+from clusterbook.review import read as review_read
 from clusterbook.workbook import a1
 from tests.helpers import at, cell, check_data, clean_data, plain_data, rules
 
@@ -44,6 +45,7 @@ def test_every_catalog_rule_is_implemented(program):
         plan.RULES,
         history_rules.RULES,
         history_records.RULES,
+        review_read.RULES,
     )
     assert set(program.rules) == implemented | LAYOUT_FREE | READ_RULES | REGISTER_RULES
 

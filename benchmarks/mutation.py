@@ -81,6 +81,30 @@ EQUIVALENT = [
         '"XX0123456789XX"',
         "a prefix plus X is never a valid number, so the extra candidates are all dropped",
     ),
+    (
+        "eligibility",
+        "check",
+        'tables["members"].capacity - 1',
+        'tables["members"].capacity ',
+        "the finding's row is min(members, capacity − 1) only when there are too few members:"
+        " at most 14 (B類 needs 15), far below the table's 50 rows, so the cap never applies",
+    ),
+    (
+        "eligibility",
+        "check",
+        "pos = 0",
+        "pos = None",
+        "with no leader the finding goes to the role column's first row: row index None and 0"
+        " are the same cell (Collector.at)",
+    ),
+    (
+        "eligibility",
+        "check",
+        "leaders > 1:",
+        "leaders >= 1:",
+        "the branch is reached only when the count of leaders is not the required 1, so more"
+        " than 1 and at least 1 are the same test",
+    ),
 ]
 
 

@@ -481,3 +481,18 @@ def test_more_original_members_than_last_year_says_both_counts(layout):
         (*cell(layout, "proposal.prior_members"), 15)
     ]
     assert "標示前一年為本群聚成員者 16 家，多於所填前一年本群聚成員家數 15 家" in found[0].message
+
+
+def test_a_proposal_without_members_breaks_the_member_rules_and_nothing_else_fails(layout):
+    """No member at all: 0 of 10 members, 0% SMEs (0 of 0 is not at least half), no leader, and
+    the leader-route unit is not among the members."""
+    report = check_data(uniform("A類", 0))
+    assert sorted(set(rules(report))) == [
+        "ELIG-LEADER",
+        "ELIG-MEMBERS-MIN",
+        "ELIG-ROUTE",
+        "ELIG-SME-RATIO",
+    ]
+    found = {f.rule: (f.cell, f.value) for f in report.findings}
+    assert found["ELIG-MEMBERS-MIN"] == (cell(layout, "members.name", 0)[1], 0)
+    assert found["ELIG-SME-RATIO"] == (cell(layout, "panel.sme.current")[1], "0%")

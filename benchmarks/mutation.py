@@ -7,6 +7,7 @@ sees when it is equivalent.
     python benchmarks/mutation.py                 # every module, one after the other
     python benchmarks/mutation.py ubn formulas    # some modules (names as in MODULES)
     python benchmarks/mutation.py --again plan    # after new tests: re-run plan's survivors
+    python benchmarks/mutation.py --resume plan   # go on where plan's time limit stopped it
     python benchmarks/mutation.py --minutes 30    # give each module 30 minutes, not its own
     python benchmarks/mutation.py --report        # rewrite MUTATION.md from the last runs
 
@@ -170,23 +171,25 @@ def prepare(name: str) -> Path:
     return folder
 
 
-def run(name: str, minutes: float | None, again: bool) -> None:
-    """Mutate one module (``again``: only re-run its last survivors, after new tests)."""
+def run(name: str, minutes: float | None, mode: str = "new") -> None:
+    """Mutate one module. ``mode`` "again": only re-run its last survivors (after new tests);
+    "resume": go on with the mutants its last run did not reach."""
     folder = WORK / name
-    names = [m for m, _ in survivors(name)] if again else []
-    if again and not names:
+    names = [m for m, _ in survivors(name)] if mode == "again" else []
+    if mode == "again" and not names:
         return
-    if not again:
+    if mode == "new":
         folder = prepare(name)
     print(f"mutating {MODULES[name][0]} …", flush=True)
     start = time.monotonic()
-    with (folder / "mutmut.log").open("a" if again else "w", encoding="utf-8") as log:
+    with (folder / "mutmut.log").open("w" if mode == "new" else "a", encoding="utf-8") as log:
         mutmut(folder, "run", "--max-children", "1", *names, log=log, minutes=minutes)
     seconds = time.monotonic() - start
-    if again:
-        seconds += float((folder / "seconds.txt").read_text("utf-8"))
+    if mode != "new":
+        seconds += float(_read(name, "seconds.txt") or 0)
+        minutes = (minutes or 0) + float(_read(name, "minutes.txt") or 0)
     (folder / "seconds.txt").write_text(f"{seconds:.0f}\n", "utf-8")
-    (folder / "minutes.txt").write_text(f"{minutes or 0}\n", "utf-8")
+    (folder / "minutes.txt").write_text(f"{minutes or 0:g}\n", "utf-8")
     collect(name)
 
 
@@ -330,13 +333,17 @@ def main() -> int:
     parser.add_argument(
         "--again", action="store_true", help="re-run only each module's last survivors"
     )
+    parser.add_argument(
+        "--resume", action="store_true", help="go on with the mutants the last run did not reach"
+    )
     args = parser.parse_args()
     unknown = set(args.modules) - set(MODULES)
     if unknown:
         parser.error(f"unknown module(s): {', '.join(sorted(unknown))}")
     if not args.report:
         for name in args.modules or MODULES:
-            run(name, args.minutes or MODULES[name][2], args.again)
+            mode = "again" if args.again else "resume" if args.resume else "new"
+            run(name, args.minutes or MODULES[name][2], mode)
     REPORT.write_text(report() + "\n", encoding="utf-8")
     print(f"wrote {REPORT.relative_to(ROOT)}")
     return 0

@@ -121,6 +121,14 @@ EQUIVALENT = [
         "the rows and the member mask are taken from the same table, so they are always as long:"
         " zip's strict flag never matters",
     ),
+    (
+        "derive",
+        "as_int",
+        "(isinstance(value, float) and math.isnan(value))",
+        "value is None or value is pd.NA or (",
+        "every table number reaches as_int from a nullable Int64 column (an int or pd.NA), never"
+        " as a float, so only the float/NaN clause changes and it is never true",
+    ),
 ]
 
 

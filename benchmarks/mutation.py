@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import shutil
 import signal
@@ -193,6 +194,7 @@ def run(name: str, minutes: float | None, mode: str = "new") -> None:
     with (folder / "mutmut.log").open("w" if mode == "new" else "a", encoding="utf-8") as log:
         mutmut(folder, "run", "--max-children", "1", *names, log=log, minutes=minutes)
     seconds = time.monotonic() - start
+    (folder / "load.txt").write_text(f"{os.getloadavg()[1]:.1f}\n", "utf-8")
     if mode != "new":
         seconds += float(_read(name, "seconds.txt") or 0)
         minutes = (minutes or 0) + float(_read(name, "minutes.txt") or 0)
@@ -270,7 +272,7 @@ def report() -> str:
     for name, (path, tests, _minutes) in MODULES.items():
         found = results(name)
         if not found:
-            rows.append(f"| `{path}` | not run | | | | | | |")
+            rows.append(f"| `{path}` | not run | | | | | | | |")
             notes.append(f"- `{path}` was not run.")
             continue
         statuses = [s for _, s in found]
@@ -292,7 +294,7 @@ def report() -> str:
         rows.append(
             f"| `{path}` | "
             + " | ".join(str(counts[k]) for k in keys)
-            + f" | {seconds // 60} min {seconds % 60:02d} s |"
+            + f" | {seconds // 60} min {seconds % 60:02d} s | {_read(name, 'load.txt') or '?'} |"
         )
         if counts["unchecked"]:
             notes.append(
@@ -304,7 +306,7 @@ def report() -> str:
         for mutant, diff, why in unexplained + explained:
             details.append(f"### `{mutant}`\n\n{why or '**Not explained: add a test.**'}\n")
             details.append(f"```diff\n{diff}\n```\n")
-    total = "| **all** | " + " | ".join(str(totals[k]) for k in keys) + " | |"
+    total = "| **all** | " + " | ".join(str(totals[k]) for k in keys) + " | | |"
     return "\n".join(
         [
             "# Mutation testing",
@@ -313,12 +315,14 @@ def report() -> str:
             "Each module is mutated alone and judged by the fast tests that pin it (below).",
             "A survivor is a mutant no test noticed; each is either explained below as",
             "equivalent (it changes no verdict and no number a user sees) or is a missing test.",
-            "In `clusterbook/checks/`, lines whose only Chinese text is a message's wording are",
-            "not mutated (`WORDING` in `benchmarks/mutation.py`).",
+            "In `clusterbook/checks/` and the normaliser, lines whose only Chinese text is a",
+            "message's wording are not mutated (`WORDING` in `benchmarks/mutation.py`).",
+            "*load* is the machine's 5-minute load average when the module's run ended (the runs",
+            "share the machine; a load above its cores slows every mutant).",
             "",
             "| module | mutants | killed | survived, equivalent | survived, not explained |"
-            " not run (time limit) | timeout or other | time |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            " not run (time limit) | timeout or other | time | load |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             *rows,
             total,
             "",

@@ -299,8 +299,8 @@ def report() -> str:
         if counts["unchecked"]:
             notes.append(
                 f"- `{path}`: {counts['unchecked']} of {counts['mutants']} mutants were not run: the"
-                f" run stopped at its time limit ({_read(name, 'minutes.txt')} min; mutmut runs"
-                " the mutants whose tests are quickest first)."
+                f" run was stopped after {_read(name, 'minutes.txt')} min (its time limit; mutmut"
+                " runs the mutants whose tests are quickest first)."
             )
         notes.append(f"- `{path}` is judged by " + ", ".join(f"`{t}`" for t in tests) + ".")
         for mutant, diff, why in unexplained + explained:

@@ -138,6 +138,30 @@ EQUIVALENT = [
         "both callers pass a member row's pos, which the register keeps from the proposal's"
         " members table (an int column numbering every row): pos is never None",
     ),
+    (
+        "normalize",
+        "_date_from_number",
+        "not 1_000_000 <= raw < 100_000_000",
+        "raw",
+        "the range only refuses early numbers that are no date anyway: 1,000,000 reads as"
+        " 民國100年00月00日 and 100,000,000 has 9 digits (no date form), so both ends are refused"
+        " with the same reason either way",
+    ),
+    (
+        "normalize",
+        "clean_email",
+        '_step(text, notes, "移除「mailto:」", text[7:])',
+        '_step(None, notes, "移除「mailto:」", text[7:])',
+        "the step runs only when the text starts with mailto:, so text[7:] always differs from"
+        " the text and from None alike: the note is recorded either way",
+    ),
+    (
+        "normalize",
+        "clean_choices",
+        "return clean_choice(raw, table)",
+        "return clean_choice(raw, None)",
+        "this path is taken only for a blank cell, and clean_choice reads no table for a blank",
+    ),
 ]
 # Modules whose lines are SQL: a mutant that only changes the case of a line's SQL is
 # equivalent (SQLite reads keywords and names, and LIKE's ASCII letters, regardless of case).

@@ -760,6 +760,13 @@ def test_several_choices_in_one_cell() -> None:
     assert clean_choices("原住民, 青年返鄉，原住民", identities).value == typed
     assert clean_choices("原住民\n新住民", identities).value == "原住民、新住民"
     fails(clean_choices, "原住民、漁民", "「漁民」不在可選清單中", table=identities)
+    note = ("複選寫法統一為以「、」分隔",)
+    assert clean_choices("原住民,新住民", identities) == Cleaned(
+        "原住民、新住民", "原住民,新住民", note
+    )
+    assert clean_choices("原住民、 、新住民", identities).value == "原住民、新住民"  # a blank part
+    assert clean_choices(None, identities) == Cleaned(None, None)
+    assert clean_choices(" \u3000", identities) == Cleaned(None, " \u3000", ("去除前後空白",))
 
 
 @pytest.mark.parametrize(

@@ -1017,3 +1017,9 @@ def test_serials_count_from_the_workbook_epoch(serial: float, date1904: bool, da
 @pytest.mark.parametrize("raw", [19_999, 80_001, 109, 2020, float("nan"), 10**30])
 def test_other_numbers_are_not_serials(raw: object) -> None:
     assert excel_date(raw) is None and excel_date(raw, date1904=True) is None
+
+
+def test_the_keys_that_read_as_a_value_own_key_first() -> None:
+    counties = table(["臺東縣", "花蓮縣"])
+    assert counties.keys_of("臺東縣") == ["臺東縣", "台東縣"]
+    assert table(["原住民", "新住民"]).keys_of("原住民") == ["原住民"]

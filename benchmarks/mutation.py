@@ -304,6 +304,12 @@ def reason(name: str, mutant: str, diff: str) -> str | None:
     return None
 
 
+OPEN = (
+    "**Not explained: it survived the module's last mutmut run.** Add a test, then check it"
+    " with `python benchmarks/mutation.py --again <module>`."
+)
+
+
 def _read(name: str, file: str) -> str:
     path = WORK / name / file
     return path.read_text("utf-8").strip() if path.exists() else ""
@@ -349,7 +355,7 @@ def report() -> str:
             )
         notes.append(f"- `{path}` is judged by " + ", ".join(f"`{t}`" for t in tests) + ".")
         for mutant, diff, why in unexplained + explained:
-            details.append(f"### `{mutant}`\n\n{why or '**Not explained: add a test.**'}\n")
+            details.append(f"### `{mutant}`\n\n{why or OPEN}\n")
             details.append(f"```diff\n{diff}\n```\n")
     total = "| **all** | " + " | ".join(str(totals[k]) for k in keys) + " | | |"
     return "\n".join(

@@ -71,11 +71,7 @@ def test_every_formula_cell_replaced_is_reported_on_exactly_that_cell(clean, rep
     wrong = []
     for title, r, c, formula, fid in CELLS:
         cell = make(formula)
-        if (
-            cell is not None
-            and cell[1] is not None
-            and normalize_formula(cell[1]) == (normalize_formula(formula))
-        ):
+        if cell is not None and cell[1] is not None and cell[1].rstrip() == formula:
             continue  # the edit did not change this formula (no "<=" in it)
         found = [(f.sheet, f.cell) for f in tampered(p, raw, title, r, c, cell)]
         if found != [(title, a1.cell(r, c))]:

@@ -349,9 +349,9 @@ def report() -> str:
         )
         if counts["unchecked"]:
             notes.append(
-                f"- `{path}`: {counts['unchecked']} of {counts['mutants']} mutants were not run: the"
-                f" run was stopped after {_read(name, 'minutes.txt')} min (its time limit; mutmut"
-                " runs the mutants whose tests are quickest first)."
+                f"- `{path}`: {counts['unchecked']} of {counts['mutants']} mutants were not reached"
+                f" in the {seconds // 60} min {seconds % 60:02d} s its runs were given (one"
+                " worker; mutmut runs the mutants whose tests are quickest first)."
             )
         notes.append(f"- `{path}` is judged by " + ", ".join(f"`{t}`" for t in tests) + ".")
         for mutant, diff, why in unexplained + explained:

@@ -560,6 +560,45 @@ SAYS = {
     "text-narrative.motivation-149": ("目前 149 字，建議約 300 字（150–450 字）",),
     "text-narrative.motivation-451": ("目前 451 字，建議約 300 字（150–450 字）",),
 }
+# The other rules a case breaks, by construction (every other case breaks only its own rule).
+ALSO = {
+    "sme-4of9": {"ELIG-MEMBERS-MIN"},  # A類 of 9 members
+    "sme-5of9": {"ELIG-MEMBERS-MIN"},
+    "replacement-4of10": {"ELIG-MEMBERS-MIN"},  # B類 of 14 members
+    "replacement-6of12": {"ELIG-MEMBERS-MIN"},
+    "sme-test-None-199": {"FIELD-REQUIRED"},  # 實收資本額 left blank
+    "sme-test-100000001-None": {"FIELD-REQUIRED"},  # 員工數 left blank
+    "sme-test-None-None": {"FIELD-REQUIRED"},
+    "unit-sme-None-199": {"FIELD-REQUIRED"},
+    "unit-sme-100000001-None": {"FIELD-REQUIRED"},
+}
+
+# The value the finding shows (its 值 column in the report and the register), by hand.
+SHOWS = {
+    "members-A-9": 9,
+    "members-B-14": 14,
+    "sme-4of9": "44%",
+    "sme-4of10": "40%",
+    "coached-3of10": "30%",
+    "coached-4of15": "27%",
+    "replacement-4of10": "60%",
+    "replacement-5of11": "55%",
+    "replacement-5of0": 0,
+    "budget-952382": "1,000,001",
+    "budget-1000000": "1,050,000",
+    "meetings-3": 3,
+    "workshops-2": 2,
+    "visits-0": 0,
+    "digital-0of3": 0,
+    "digital-4of3": 4,
+    "diverse-woman-6of10": "60%",
+    "diverse-woman-6of11": "55%",
+    "tier-tier3-6of10": "60%",
+    "small-10-4.9": "60%",
+    "sme-test-100000001-250": "公司登記",
+    "unit-sme-300000000-200": 300_000_000,
+    "deadline-B-112-02-23": "112/02/23",
+}
 WHERE = {
     # case: (field, table row) of the finding
     "members-A-9": ("members.name", 9),

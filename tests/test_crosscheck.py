@@ -101,3 +101,22 @@ def test_rechecking_recomputes_the_same_findings_once(tmp_path):
     found = [f for _, f, _ in recheck_all(conn) if not f.rule.startswith("HIST-")]
     assert len(found) == 4  # the history rules (no records here: one info each) aside
     assert cross(conn) == before
+
+
+def test_a_recheck_that_fails_leaves_the_findings_as_they_were(tmp_path, monkeypatch):
+    """A failure half-way (here: a history rule) rolls the whole recheck back and is raised as
+    it is: no cluster loses its REG- findings."""
+    a, b = clean_data("hualien-valley"), clean_data("tainan-alley")
+    owner(a.tables["members"][3], b.tables["members"][2], True, True, False)
+    conn, _ = registered(tmp_path, a, b)
+    before = cross(conn)
+    assert len(before) == 2
+
+    def broken(conn, sid):
+        raise RuntimeError("history rule failed")
+
+    monkeypatch.setattr("clusterbook.history.rules.history_check", broken)
+    with pytest.raises(RuntimeError, match="history rule failed"):
+        recheck_all(conn)
+    assert not conn.in_transaction
+    assert cross(conn) == before

@@ -82,6 +82,12 @@ def test_kpi_splits():
     got = report.proposal.tables["kpis"]["split_ok"].tolist()[3:]
     assert got == [k[3] for k in figures.KPI_SPLITS]
     assert rules(report).count("KPI-SPLIT") == 3
+    said = [f.message.split("」", 2)[-1] for f in report.findings if f.rule == "KPI-SPLIT"]
+    assert said == [  # a blank 期中 or 期末 counts 0
+        "期中 2 + 期末 1 = 3，與全程目標數 4 不符；請修正。",
+        "期中 0 + 期末 0 = 0，與全程目標數 5 不符；請修正。",
+        "期中 4 + 期末 0 = 4，與全程目標數 0 不符；請修正。",
+    ]
 
 
 def test_self_assessment_scores():

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from tests.helpers import TODAY, at, cell, check_data, clean_data, rules
+from tests.limits import uniform
 
 
 @pytest.fixture(scope="module")
@@ -335,3 +336,163 @@ def test_messages_name_no_field_or_table_ids():
     assert "超出" in text and "新臺幣" in text and "請改填數字（0 以上" in text
     for f in report.findings:
         assert f.field not in f.message if f.field else True, f.message
+
+
+# --- what each finding says: the member, the answer, the counts (by hand, from rules.yaml) ------
+
+
+def _set(i: int, **values):
+    def edit(data):
+        data.tables["members"][i].update({f"members.{k}": v for k, v in values.items()})
+
+    return edit
+
+
+def _unit(**values):
+    def edit(data):
+        data.fields.update({f"unit.{k}": v for k, v in values.items()})
+
+    return edit
+
+
+def _same_owner(data):
+    data.tables["members"][3].update(
+        {"members.owner_name": "莊穎明", "members.owner_mobile": "0993319573"}
+    )
+
+
+def _b_kept_all_of_fewer(data):
+    data.fields["proposal.prior_members"] = 15  # all 16 members say they were last year's
+
+
+SAID = [
+    # uniform proposal (A類 of 10: 芬園製茶廠 leads, 田中茶具行, 二水鳳梨園, 名間物流行,
+    # 芬園包裝設計社 …), one change → rule, (field, row) of each finding, value, what it says
+    (
+        _set(3, role="群聚領導企業"),
+        "ELIG-LEADER",
+        [("members.role", 3)],
+        [2],
+        "群聚領導企業應恰好 1 家，目前 2 家",
+    ),
+    (
+        _set(0, role="群聚成員企業"),
+        "ELIG-LEADER",
+        [("members.role", 0)],
+        [0],
+        "群聚領導企業應恰好 1 家，目前 0 家",
+    ),
+    (
+        _set(4, registration="其他"),
+        "ELIG-MEMBER-TYPE",
+        [("members.registration", 4)],
+        ["其他"],
+        "芬園包裝設計社登記類型為「其他」，既非中小企業也非小規模商業",
+    ),
+    (
+        _set(4, registration=None),
+        "ELIG-MEMBER-TYPE",
+        [("members.registration", 4)],
+        [None],
+        "芬園包裝設計社未填登記類型，既非中小企業",
+    ),
+    (
+        _set(2, coached_3y="有"),
+        "ELIG-COACHED-3Y",
+        [("members.coached_3y", 2)],
+        ["有"],
+        "二水鳳梨園 前一年未受數位群聚輔導（非A類可占20%之成員），三年內曾受數位群聚輔導",
+    ),
+    (
+        _set(2, other_program="有"),
+        "ELIG-OTHER-PROGRAM",
+        [("members.other_program", 2)],
+        ["有"],
+        "二水鳳梨園 本年度同時接受中小企業處其他計畫輔導",
+    ),
+    (
+        _set(1, consent_public="不同意"),
+        "ELIG-CONSENT",
+        [("members.consent_public", 1)],
+        ["不同意"],
+        "田中茶具行：「",
+    ),
+    (
+        _set(1, consent_collect=None),
+        "ELIG-CONSENT",
+        [("members.consent_collect", 1)],
+        ["（空白）"],
+        "為「（空白）」；須選「同意」",
+    ),
+    (
+        _unit(consent_collect="不同意"),
+        "ELIG-CONSENT",
+        [("unit.consent_collect", None)],
+        ["不同意"],
+        "提案單位「",
+    ),
+    (
+        _unit(invoice="無"),
+        "ELIG-INVOICE",
+        [("unit.invoice", None)],
+        ["無"],
+        "提案單位須能開立統一發票，本欄為「無」",
+    ),
+    (
+        _same_owner,
+        "ELIG-DUP-OWNER",
+        [("members.owner_name", 1), ("members.owner_name", 3)],
+        ["莊穎明", "莊穎明"],
+        "負責人「莊穎明」同時為 田中茶具行、名間物流行 的負責人",
+    ),
+    (
+        _unit(it_consulting="有"),
+        "ELIG-ROUTE",
+        [("unit.it_consulting", None)],
+        ["有"],
+        "領導企業提案的提案單位不得為資訊服務、管理顧問公司",
+    ),
+    (
+        _unit(ubn="41909982"),  # 田中茶具行: a member, but not the leader
+        "ELIG-ROUTE",
+        [("proposal.route", None)],
+        ["領導企業提案"],
+        "統一編號 41909982 在群聚成員表序 2 不是群聚領導企業",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "rule", "where", "values", "says"), SAID)
+def test_what_each_finding_says(layout, edit, rule, where, values, says):
+    data = uniform()
+    edit(data)
+    report = check_data(data)
+    found = [f for f in report.findings if f.rule == rule]
+    assert [(f.sheet, f.cell) for f in found] == [cell(layout, *w) for w in where]
+    assert [f.value for f in found] == values
+    assert says in found[0].message, found[0].message
+
+
+def test_more_original_members_than_last_year_says_both_counts(layout):
+    data = uniform("B類", 16)
+    _b_kept_all_of_fewer(data)
+    found = [f for f in check_data(data).findings if f.rule == "ELIG-PRIOR-COUNT"]
+    assert [(f.sheet, f.cell, f.value) for f in found] == [
+        (*cell(layout, "proposal.prior_members"), 15)
+    ]
+    assert "標示前一年為本群聚成員者 16 家，多於所填前一年本群聚成員家數 15 家" in found[0].message
+
+
+def test_a_proposal_without_members_breaks_the_member_rules_and_nothing_else_fails(layout):
+    """No member at all: 0 of 10 members, 0% SMEs (0 of 0 is not at least half), no leader, and
+    the leader-route unit is not among the members."""
+    report = check_data(uniform("A類", 0))
+    assert sorted(set(rules(report))) == [
+        "ELIG-LEADER",
+        "ELIG-MEMBERS-MIN",
+        "ELIG-ROUTE",
+        "ELIG-SME-RATIO",
+    ]
+    found = {f.rule: (f.cell, f.value) for f in report.findings}
+    assert found["ELIG-MEMBERS-MIN"] == (cell(layout, "members.name", 0)[1], 0)
+    assert found["ELIG-SME-RATIO"] == (cell(layout, "panel.sme.current")[1], "0%")

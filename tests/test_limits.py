@@ -7,7 +7,7 @@ import pytest
 
 from clusterbook.workbook import a1
 from tests.helpers import check_data, rules
-from tests.limits import CASES, SAYS, WHERE, uniform
+from tests.limits import ALSO, CASES, SAYS, SHOWS, WHERE, uniform
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -16,11 +16,14 @@ def test_limit(case, layout):
     assert (case.rule in rules(report)) is case.flagged, [
         (f.rule, f.cell, f.message) for f in report.findings
     ]
+    assert set(rules(report)) - {case.rule} == ALSO.get(case.id, set())
     if case.panel is not None and case.current is not None:
         assert report.proposal.totals[f"panel.{case.panel}.current"] == pytest.approx(case.current)
     found = [f for f in report.findings if f.rule == case.rule]
     for fragment in SAYS.get(case.id, ()):
         assert any(fragment in f.message for f in found), [f.message for f in found]
+    if case.id in SHOWS:
+        assert [f.value for f in found] == [SHOWS[case.id]]
     if case.id in WHERE:
         fid, index = WHERE[case.id]
         ref = layout.fields[fid]
@@ -30,7 +33,8 @@ def test_limit(case, layout):
 
 def test_every_message_and_place_is_of_a_case():
     ids = {c.id for c in CASES if c.flagged}
-    assert set(SAYS) <= ids and set(WHERE) <= ids
+    assert set(SAYS) <= ids and set(SHOWS) <= ids and set(WHERE) <= ids
+    assert set(ALSO) <= {c.id for c in CASES}
 
 
 @pytest.mark.parametrize(("category", "n"), [("A類", 10), ("A類", 16), ("B類", 15), ("B類", 16)])

@@ -760,6 +760,13 @@ def test_several_choices_in_one_cell() -> None:
     assert clean_choices("原住民, 青年返鄉，原住民", identities).value == typed
     assert clean_choices("原住民\n新住民", identities).value == "原住民、新住民"
     fails(clean_choices, "原住民、漁民", "「漁民」不在可選清單中", table=identities)
+    note = ("複選寫法統一為以「、」分隔",)
+    assert clean_choices("原住民,新住民", identities) == Cleaned(
+        "原住民、新住民", "原住民,新住民", note
+    )
+    assert clean_choices("原住民、 、新住民", identities).value == "原住民、新住民"  # a blank part
+    assert clean_choices(None, identities) == Cleaned(None, None)
+    assert clean_choices(" \u3000", identities) == Cleaned(None, " \u3000", ("去除前後空白",))
 
 
 @pytest.mark.parametrize(
@@ -1010,3 +1017,9 @@ def test_serials_count_from_the_workbook_epoch(serial: float, date1904: bool, da
 @pytest.mark.parametrize("raw", [19_999, 80_001, 109, 2020, float("nan"), 10**30])
 def test_other_numbers_are_not_serials(raw: object) -> None:
     assert excel_date(raw) is None and excel_date(raw, date1904=True) is None
+
+
+def test_the_keys_that_read_as_a_value_own_key_first() -> None:
+    counties = table(["臺東縣", "花蓮縣"])
+    assert counties.keys_of("臺東縣") == ["臺東縣", "台東縣"]
+    assert table(["原住民", "新住民"]).keys_of("原住民") == ["原住民"]

@@ -11,6 +11,7 @@ from clusterbook.history import rules as history_rules
 from clusterbook.review import read as review_read
 from clusterbook.workbook import a1
 from tests.helpers import at, cell, check_data, clean_data, plain_data, rules
+from tests.limits import uniform
 
 LAYOUT_FREE = {
     "FILE-UNREADABLE",
@@ -390,3 +391,65 @@ def test_every_rule_is_made_to_fire_by_some_test(program):
     texts += own
     untested = [r for r in program.rules if f'"{r}"' not in texts and f"'{r}'" not in texts]
     assert untested == []
+
+
+# What a finding says, by hand from rules.yaml, on the uniform proposal of tests/limits.py
+# (members 田中茶具行 (row 1, 統一編號 41909982), 二水鳳梨園 (2), 名間物流行 (3), 田中米粉工坊 (5)).
+SAID = [
+    # (rule, mutation, (field, row) of the finding, its value, what it says)
+    (
+        "KPI-SPLIT",
+        lambda d: mutate(d, "kpis", 0, midterm=1, final=2, total=4),
+        ("kpis.total", 0),
+        4,
+        "期中 1 + 期末 2 = 3，與全程目標數 4 不符",
+    ),
+    (
+        "MEMBER-REVENUE-SPLIT",
+        lambda d: mutate(d, "members", 2, revenue_physical=0.7, revenue_online=0.2),
+        ("members.revenue_online", 2),
+        "20%",
+        "二水鳳梨園 實體營收 70% + 網路營收 20% = 90%，應為 100%",
+    ),
+    (
+        "MEMBER-REVENUE-SPLIT",
+        lambda d: mutate(d, "members", 2, revenue_physical=0.655, revenue_online=0.3),
+        ("members.revenue_online", 2),
+        "30%",
+        "實體營收 65.5% + 網路營收 30% = 95.5%",
+    ),
+    (
+        "UBN-CHECKSUM",
+        lambda d: mutate(d, "members", 2, ubn="12345678"),  # weighted digit sum 42 (or 32, 33)
+        ("members.ubn", 2),
+        "12345678",
+        "統一編號 12345678 的檢查碼不正確",
+    ),
+    (
+        "TOWNSHIP-COUNTY",
+        lambda d: mutate(d, "members", 3, county="臺東縣", township="吉安鄉"),
+        ("members.township", 3),
+        "吉安鄉",
+        "「吉安鄉」位於花蓮縣，不是臺東縣的鄉鎮市區",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "mutation", "where", "value", "says"), SAID)
+def test_what_the_finding_says(layout, rule, mutation, where, value, says):
+    data = uniform()
+    mutation(data)
+    found = [f for f in check_data(data).findings if f.rule == rule]
+    assert [(f.sheet, f.cell, f.value) for f in found] == [(*cell(layout, *where), value)]
+    assert says in found[0].message, found[0].message
+
+
+def test_a_duplicate_company_names_the_first_row(layout):
+    data = uniform()
+    mutate(data, "members", 5, ubn="41909982")  # 田中茶具行's
+    found = [f for f in check_data(data).findings if f.rule == "MEMBER-DUPLICATE"]
+    assert [(f.sheet, f.cell, f.value) for f in found] == [
+        (*cell(layout, "members.ubn", 5), "41909982")
+    ]
+    row = layout.fields["members.ubn"].first_row + 1  # the sheet row of the second member
+    assert f"統一編號 41909982 與第 {row} 列重複（田中茶具行）" in found[0].message

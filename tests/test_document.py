@@ -185,6 +185,30 @@ def test_tables_repeat_their_headers_and_pages_are_numbered(built):
     assert any(s.orientation == 1 for s in d.sections)  # the cluster self-assessment: landscape
 
 
+def test_new_pages_never_leave_a_blank_page(built):
+    """A page starts at a paragraph's top (never a break inside an empty paragraph, which
+    spills onto a new page of its own when a table fills the page before it)."""
+    for key, (report, written) in built.items():
+        body = docx.Document(str(written.document)).element.body
+        assert not body.xpath('.//w:br[@w:type="page"]'), key
+        starts = body.xpath(".//w:p[w:pPr/w:pageBreakBefore]")
+        members = len(report.proposal.tables["members"])
+        assert len(starts) == 3 + members - 1, key  # 3 parts; the 1st member under its heading
+        for p in starts:
+            before = p.getprevious()
+            assert before.tag != qn("w:p") or "".join(before.itertext()).strip(), key
+
+
+def test_members_table_ends_with_its_note(built):
+    _, written = built["hualien-valley"]
+    d = docx.Document(str(written.document))
+    table = next(
+        t for t in d.tables if len(t.columns) > 2 and t.rows[0].cells[1].text == "企業名稱"
+    )
+    assert table.rows[-1].cells[0].text == "備註：領導企業於企業名稱處括號加註。"
+    assert "備註：領導企業於企業名稱處括號加註。" not in [p.text for p in d.paragraphs]
+
+
 def test_fonts_for_traditional_chinese(built):
     _, written = built["tainan-alley"]
     d = docx.Document(str(written.document))
@@ -261,6 +285,27 @@ def pages(path: Path) -> int:
     return int(re.search(r"Pages:\s+(\d+)", out.stdout).group(1))
 
 
+def page_text(pdf: Path, page: int) -> str:
+    out = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True
+    )
+    return re.sub(r"\s+", "", out.stdout.decode("utf-8"))
+
+
+EM_BOX = 1.3
+"""pdftotext's word boxes in Noto Sans CJK are 1.3 em tall."""
+
+
+def smallest_type(pdf: Path) -> float:
+    """The smallest type on any page (pt), headers and footers included."""
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True).stdout
+    heights = [
+        float(b) - float(a)
+        for a, b in re.findall(rb'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', bbox)
+    ]
+    return round(min(heights) / EM_BOX, 1)
+
+
 def last_sentence(text: str) -> str:
     return [s for s in re.split(r"[。！？\n]", text) if s.strip()][-1].strip()
 
@@ -287,8 +332,16 @@ def test_pdf_holds_every_member_narrative_kpi_and_the_total(built, pdfs):
             for line in evidence.split("\n"):
                 assert line.replace(" ", "") in text, (key, line)
         assert f"總計{p.totals['budget.total']:,}100.00%" in text, key
+        for kind in p.tables["kpis"]["kind"].dropna():  # 項目類別 never wraps mid-word
+            assert kind in text, (key, kind)
         members = len(p.tables["members"])
         assert 1 + 2 * members <= pages(pdf) <= 20 + 6 * members, (key, pages(pdf))
+        bare = [
+            i
+            for i in range(1, pages(pdf) + 1)
+            if len(page_text(pdf, i)) < 30 + len(p.fields["proposal.cluster_name"])
+        ]
+        assert not bare, (key, bare)  # no page with its header and footer alone
 
 
 @pytest.mark.libreoffice
@@ -307,9 +360,5 @@ def test_pdf_type_is_readable_and_embedded(pdfs):
     pdf = next(iter(pdfs.values()))
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "NotoSansCJK" in fonts
-    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True).stdout
-    heights = [
-        float(b) - float(a)
-        for a, b in re.findall(rb'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', bbox)
-    ]
-    assert min(heights) >= 8.0  # 8 pt type draws words at least 8 pt tall
+    for path in pdfs.values():
+        assert smallest_type(path) >= 8.0, path.name

@@ -162,6 +162,8 @@ class Renderer:
             t.row([word.Cell(spec.get("empty", "（無）"), align="center")])
         if spec.get("progress"):
             self._progress(ctx, t, spec["progress"], columns, bool(number))
+        if spec.get("footnote"):  # a row of the table: never alone on a page after it
+            t.row([word.Cell(fill(ctx, spec["footnote"]))], keep=True)
         self.started()
 
     def column(self, ctx: Context, col: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
@@ -133,7 +133,19 @@ def add_text(p: Any, text: str, *, size=None, bold=False, color=None) -> None:
 
 
 def page_break(doc: Any) -> None:
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    """A new page: the empty paragraph last written (a table's spacer) or a new 1 pt one starts
+    it. A break inside a paragraph would add a blank page whenever that paragraph itself spills
+    onto the next page, as a spacer under a table that fills its page does."""
+    from docx.text.paragraph import Paragraph
+
+    body = doc.element.body
+    last = body[-2] if len(body) > 1 else None  # the body ends with its section properties
+    empty = last is not None and last.tag == qn("w:p") and not "".join(last.itertext()).strip()
+    p = Paragraph(last, doc._body) if empty else doc.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.page_break_before = True
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing = Pt(1)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ MARGINS_IN = {
     "footer": 0.3,
 }
 DEFAULT_ROW_PT = 15.0
+HEADER_PT = 9
+"""Header and footer type, raised on a sheet printed small enough to take it below 8 pt."""
 FOOTER = "第 &P 頁／共 &N 頁"
 _LITERAL = re.compile(r'"((?:[^"]|"")*)"')
 _ROW_REF = re.compile(r"\{(?:key:|is:|has:)?([a-z_]+)\.[a-z_]+@row")
@@ -178,30 +180,33 @@ def _boundaries(layout: Layout, sl: SheetLayout) -> set[int]:
     return out
 
 
+def row_height(ws: Worksheet, r: int) -> float:
+    """A row's printed height (pt): 0 when hidden, the default when none is stored."""
+    dim = ws.row_dimensions.get(r)
+    if dim is not None and dim.hidden:
+        return 0.0
+    return (dim.height if dim is not None and dim.height else None) or DEFAULT_ROW_PT
+
+
 def keep_blocks(ws: Worksheet, sl: SheetLayout, p: Plan) -> list[int]:
     """Rows after which a page should end so that a small titled block (a section heading and
     what follows, up to the next heading; at most 60% of a page) is not split over two pages."""
     page = usable_pt(p.orientation)[1] * 100 / p.scale
     last = p.area[2]
-
-    def height(r: int) -> float:
-        dim = ws.row_dimensions.get(r)
-        if dim is not None and dim.hidden:
-            return 0.0
-        return (dim.height if dim is not None and dim.height else None) or DEFAULT_ROW_PT
-
-    heights = {r: height(r) for r in range(1, last + 1)}
+    heights = {r: row_height(ws, r) for r in range(1, last + 1)}
     titles = (
         sum(heights[r] for r in range(p.title_rows[0], p.title_rows[1] + 1)) if p.title_rows else 0
     )
     starts = sorted(r for (r, c), cell in sl.cells.items() if c == 1 and cell.style == "section")
     ends = {s: (starts[i + 1] - 1 if i + 1 < len(starts) else last) for i, s in enumerate(starts)}
+    inputs = _input_rows(sl)
+    lead = {s: _lead(s, ends[s], inputs, heights) for s in starts}
     out: list[int] = []
     used = 0.0
     for r in range(1, last + 1):
         if r in ends:
             block = sum(heights[k] for k in range(r, ends[r] + 1))
-            first = heights[r] + heights.get(r + 1, 0.0)  # a heading never ends a page
+            first = sum(heights[k] for k in lead[r])  # a heading never ends a page
             small = block <= min(page - titles, page * 0.6)
             if used > 0 and ((used + block > page and small) or used + first > page):
                 out.append(r - 1)
@@ -210,6 +215,28 @@ def keep_blocks(ws: Worksheet, sl: SheetLayout, p: Plan) -> list[int]:
             used = titles
         used += heights[r]
     return out
+
+
+def fit_tallest(ws: Worksheet, p: Plan) -> int:
+    """The plan's scale, lowered (never below the readable minimum) until the tallest row and
+    the repeated header rows fit on one page: a row never breaks across pages, so the part of
+    a long text below the page's foot would not print."""
+    tallest = max((row_height(ws, r) for r in range(p.area[0], p.area[2] + 1)), default=0.0)
+    if p.title_rows:
+        tallest += sum(row_height(ws, r) for r in range(p.title_rows[0], p.title_rows[1] + 1))
+    page = usable_pt(p.orientation)[1]
+    if tallest * p.scale / 100 <= page:
+        return p.scale
+    return max(min(p.scale, min_scale()), math.floor(page * 100 / tallest))
+
+
+def _lead(start: int, end: int, inputs: set[int], heights: dict[int, float]) -> range:
+    """A heading's row and what must follow it on its page: a table's header rows and its
+    first visible entry row (or the next row, under a heading without a table)."""
+    for r in range(start + 1, min(end, start + 4) + 1):
+        if r in inputs and heights[r] > 0:
+            return range(start, r + 1)
+    return range(start, min(start + 1, end) + 1)
 
 
 # -- applying it ----------------------------------------------------------------------------
@@ -247,8 +274,9 @@ def apply(ws: Worksheet, p: Plan, header: str) -> None:
     ws.oddHeader.left.text = header
     ws.oddHeader.right.text = "&A"
     ws.oddFooter.center.text = FOOTER
+    size = max(HEADER_PT, math.ceil(MIN_PRINTED_PT * 100 / p.scale))  # scaled with the page
     for part in (ws.oddHeader.left, ws.oddHeader.right, ws.oddFooter.center):
-        part.font, part.size = f"{FONT},Regular", 9
+        part.font, part.size = f"{FONT},Regular", size
 
 
 # -- row heights ----------------------------------------------------------------------------
@@ -355,6 +383,7 @@ def setup(
 ) -> None:
     """Plan and apply a sheet's print setup, after its row heights are final."""
     p = plan(layout, sl, sl.max_row, last_col or sl.max_col)
+    p.scale = fit_tallest(ws, p)
     p.row_breaks = keep_blocks(ws, sl, p)
     apply(ws, p, header)
 

@@ -179,7 +179,7 @@ def output_file(
     if path.suffix == "":
         path = path.with_name(path.name + suffix)
     elif path.suffix.lower() != suffix:
-        raise UsageError(f"{path.name} 的副檔名不對：輸出的是{what}，請改用 {path.stem}{suffix}。")
+        raise UsageError(f"{path.name} 的副檔名不對：輸出的是 {what}，請改用 {path.stem}{suffix}。")
     if not path.parent.is_dir():
         raise UsageError(f"資料夾 {path.parent} 不存在：請先建立它，或指定其他位置。")
     if not force and not replaceable(path, kind):
@@ -195,6 +195,7 @@ KIND_NAMES = {
     "master": "總表",
     "annotated": "標註副本",
     "document": "提案計畫書",
+    "results": "評選結果",
 }
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from clusterbook.cli.common import CredentialsOpt, ForceOpt, console, e, output_file
+from clusterbook.cli.common import CredentialsOpt, ForceOpt, UsageError, console, e, output_file
 
 
 def document(
@@ -49,7 +49,11 @@ def document(
 
     if output.suffix.lower() == ".pdf":
         pdf, output = True, output.with_suffix(".docx")
-    output = output_file(output, DOCUMENT, force, ".docx", " Word 文件")
+    output = output_file(output, DOCUMENT, force, ".docx", "Word 文件")
+    if members_dir is not None and members_dir.exists() and not members_dir.is_dir():
+        raise UsageError(
+            f"{members_dir} 是檔案，不是資料夾：--members-dir 要指定放成員基本資料表的資料夾。"
+        )
     report = check_one(source, credentials=credentials)
     out = console()
     if report.proposal is None:

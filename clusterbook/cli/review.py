@@ -10,11 +10,13 @@ import typer
 from clusterbook.cli.common import (
     SEVERITY_STYLE,
     CredentialsOpt,
+    ForceOpt,
     OAuthOpt,
     RegisterOpt,
     UsageError,
     console,
     e,
+    output_file,
     register_errors,
     require,
 )
@@ -106,6 +108,8 @@ def review_sheets(
     from clusterbook.review import sheet_layouts, write_sheets
 
     require(register)
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output} 是檔案，不是資料夾：-o 要指定放評分表的資料夾。")
     names, emails = _reviewer_emails(reviewers)
     with register_errors(register):
         try:
@@ -214,7 +218,12 @@ def _budgets(values: list[str]) -> dict[str, int] | int | None:
 def review_results(
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", metavar="檔案", help="輸出的評選結果活頁簿 (.xlsx)。"),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="檔案",
+            help="輸出的評選結果活頁簿 (.xlsx)；已有同名檔案時，只覆寫先前寫出的評選結果。",
+        ),
     ] = Path("評選結果.xlsx"),
     register: RegisterOpt = Path("clusterbook.sqlite"),
     method: Annotated[
@@ -234,6 +243,7 @@ def review_results(
     ] = None,
     category: ClassOpt = None,
     year: ReviewYearOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """排出評選結果，寫出 評選結果.xlsx。
 
@@ -241,9 +251,11 @@ def review_results(
 
     結束代碼：0 完成；1 有評分表含錯誤（該列未計入）；2 總表中沒有評分表。
     """
+    from clusterbook.outputs import RESULTS
     from clusterbook.review import class_results, write_results
 
     require(register)
+    output = output_file(output, RESULTS, force)
     budget = _budgets(budget_total or [])
     with register_errors(register):
         try:

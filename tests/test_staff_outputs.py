@@ -254,18 +254,24 @@ def test_template_refuses_a_filled_proposal_and_fixes_or_refuses_extensions(
     assert forced.code == 0 and filled.read_bytes() != before
 
 
-def test_export_replaces_only_its_own_master(demo, capsys, monkeypatch, tmp_path):
+@pytest.mark.parametrize("command", [["export"], ["review", "results"]], ids=" ".join)
+def test_export_and_results_replace_only_their_own_workbook(
+    demo, capsys, monkeypatch, tmp_path, command
+):
     folder, _ = demo
     register = folder / "clusterbook.sqlite"
     theirs = write_xlsx(tmp_path, clean_data(), "master.xlsx")
     before = theirs.read_bytes()
-    refused = run(capsys, monkeypatch, ["export", "-r", register, "-o", theirs])
+    refused = run(capsys, monkeypatch, [*command, "-r", register, "-o", theirs])
     assert refused.code == 2 and theirs.read_bytes() == before
-    csv = run(capsys, monkeypatch, ["export", "-r", register, "-o", tmp_path / "out.csv"])
+    assert "--force" in refused.err
+    csv = run(capsys, monkeypatch, [*command, "-r", register, "-o", tmp_path / "out.csv"])
     assert csv.code == 2 and "out.xlsx" in csv.err and not (tmp_path / "out.csv").exists()
     ours = tmp_path / "mine.xlsx"
-    assert run(capsys, monkeypatch, ["export", "-r", register, "-o", ours]).code == 0
-    assert run(capsys, monkeypatch, ["export", "-r", register, "-o", ours]).code == 0
+    assert run(capsys, monkeypatch, [*command, "-r", register, "-o", ours]).code == 0
+    assert run(capsys, monkeypatch, [*command, "-r", register, "-o", ours]).code == 0
+    other = "master.xlsx" if command == ["review", "results"] else "評選結果.xlsx"
+    assert run(capsys, monkeypatch, [*command, "-r", register, "-o", folder / other]).code == 2
 
 
 def test_annotated_copies_never_replace_inputs_or_foreign_files(

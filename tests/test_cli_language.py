@@ -73,6 +73,8 @@ def places(tmp_path_factory):
     from clusterbook.register import import_sources
 
     import_sources([str(root / "filled.xlsx")], root / "reg.sqlite", jobs=1)
+    (root / "scored").mkdir()  # a reviewer's scored sheet, where review sheets would write
+    (root / "scored" / "評分表-A類-甲.xlsx").write_bytes((root / "filled.xlsx").read_bytes())
     return root
 
 
@@ -160,6 +162,7 @@ WRONG = [
     ["review", "sheets", "-R", "甲", "--register", "{root}/reg.sqlite", "--class", "C類"],
     ["review", "sheets", "-R", "甲", "--register", "{root}/reg.sqlite", "--year", "abc"],
     ["review", "sheets", "-R", "甲", "--register", "{root}/reg.sqlite", "-o", "{root}/notes.txt"],
+    ["review", "sheets", "-R", "甲", "--register", "{root}/reg.sqlite", "-o", "{root}/scored"],
     ["review", "import"],
     ["review", "import", "{root}/filled.xlsx", "--register", "{root}/notdb.sqlite"],
     ["review", "import", "{root}/filled.xlsx", "--register", "{root}/reg.sqlite", "--class", "C類"],

@@ -100,6 +100,13 @@ def review_sheets(
     ] = None,
     credentials: CredentialsOpt = None,
     oauth: OAuthOpt = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="資料夾中已有同名、內容不同的檔案（例如委員已評分的評分表）時，仍然覆寫。",
+        ),
+    ] = False,
 ) -> None:
     """產生委員評分表（每位委員、每類別一份）。
 
@@ -137,7 +144,13 @@ def review_sheets(
             shared = f"（已共用給 {e(email)}）" if email else ""
             out.print(f"{e(plan.title)}：{e(sheet.url)}{shared}")
         return
-    paths = write_sheets(plans, output)
+    try:
+        paths = write_sheets(plans, output, replace=force)
+    except FileExistsError as exc:
+        raise UsageError(
+            f"{exc.filename} 已存在，且與這次產生的評分表不同（可能已有委員評分）：為免覆蓋，"
+            "請以 -o 指定其他資料夾；確定要覆寫請加 --force。"
+        ) from None
     counts = "、".join(dict.fromkeys(f"{p.slate.category} {len(p.slate.cases)} 案" for p in plans))
     out.print(f"已產生評分表 {len(paths)} 份（{counts}；委員 {len(names)} 位）：{e(output)}")
     for path in paths:

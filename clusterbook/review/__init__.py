@@ -10,6 +10,7 @@ reads them back (files or Sheets), checks them (REVIEW-* findings) and stores th
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -114,18 +115,22 @@ def sheet_layouts(
     return plans, empty
 
 
-def write_sheets(plans: list[SheetPlan], folder: str | Path) -> list[Path]:
-    """Write each planned workbook into ``folder`` (same register and names: same bytes)."""
+def write_sheets(plans: list[SheetPlan], folder: str | Path, *, replace: bool = True) -> list[Path]:
+    """Write each planned workbook into ``folder`` (same register and names: same bytes).
+
+    Without ``replace``, nothing is written if a file of the same name holds anything else
+    (a sheet a reviewer has scored, say): :class:`FileExistsError` names the first one."""
     from clusterbook.workbook.xlsx import render, workbook_bytes
 
     folder = Path(folder)
+    made = [(folder / plan.file_name, workbook_bytes(render(plan.layout))) for plan in plans]
+    for path, data in made:
+        if not replace and path.exists() and (not path.is_file() or path.read_bytes() != data):
+            raise FileExistsError(errno.EEXIST, "exists", str(path))
     folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for plan in plans:
-        path = folder / plan.file_name
-        path.write_bytes(workbook_bytes(render(plan.layout)))
-        out.append(path)
-    return out
+    for path, data in made:
+        path.write_bytes(data)
+    return [path for path, _ in made]
 
 
 def read_source(

@@ -137,6 +137,7 @@ WRONG = [
     ["gsheets", "annotate", "https://example.com/proposal.xlsx"],
     ["gsheets", "annotate", URL, "--register", "{root}/missing.sqlite"],
     ["gsheets", "create", "--title", "群聚", "--credentials", "{root}/notes.txt"],
+    ["gsheets", "create", "--title", "群聚", "--program", "nope"],
     ["document"],
     ["document", "{root}/filled.xlsx", "--formt", "pdf"],
     ["document", "{root}/filled.xlsx", "-o", "{root}/x.txt"],

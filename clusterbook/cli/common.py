@@ -174,7 +174,7 @@ def output_file(
 
     if path.is_dir():
         raise UsageError(
-            f"{path} 是資料夾：請以 -o 指定檔案名稱，例如 {path / ('proposal' + suffix)}。"
+            f"{path} 是資料夾：請以 -o 指定檔案名稱，例如 {path / (EXAMPLES[kind] + suffix)}。"
         )
     if path.suffix == "":
         path = path.with_name(path.name + suffix)
@@ -197,6 +197,13 @@ KIND_NAMES = {
     "document": "提案計畫書",
     "results": "評選結果",
 }
+EXAMPLES = {
+    "template": "proposal",
+    "master": "master",
+    "document": "提案計畫書",
+    "results": "評選結果",
+}
+"""The default file name of each kind of output, as the example of a name to give."""
 
 
 def origin(f) -> str:

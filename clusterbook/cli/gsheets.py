@@ -49,7 +49,9 @@ def create(
 ) -> None:
     """以 Sheets API 原生建立提案範本（下拉選單、公式、資格檢核、保護範圍），並印出網址。"""
     from clusterbook.gsheets import client_from, create_template
+    from clusterbook.workbook.spec import load_program
 
+    load_program(program)  # an unknown spec is named before any credentials are asked for
     sheet = create_template(
         client_from(credentials, oauth=oauth),
         title,

@@ -1,6 +1,6 @@
 """Files clusterbook writes, marked so that a later run can tell them from anyone else's.
 
-master.xlsx and annotated copies carry a custom document property ``clusterbook`` that names
+master.xlsx, 評選結果.xlsx and annotated copies carry a custom document property ``clusterbook`` that names
 what they are, a 提案計畫書 the core property identifier ``clusterbook:document``; a template is recognised by its bytes (the same spec always gives the same
 bytes). :func:`replaceable` says whether an existing file may be overwritten without asking.
 """
@@ -16,6 +16,7 @@ MASTER = "master"
 ANNOTATED = "annotated"
 TEMPLATE = "template"
 DOCUMENT = "document"
+RESULTS = "results"
 _IDENTIFIER = re.compile(rb"<dc:identifier>" + PROPERTY.encode() + rb":([a-z]+)</dc:identifier>")
 _KIND = re.compile(
     rb'name="' + PROPERTY.encode() + rb'"[^>]*>\s*<vt:lpwstr[^>]*>([a-z]+)</vt:lpwstr>', re.S

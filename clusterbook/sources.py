@@ -22,7 +22,7 @@ def is_google(source: str) -> bool:
     return bool(_KEY.match(source)) and not source.endswith((".xlsx", ".xlsm"))
 
 
-def _address_problem(source: str) -> str | None:
+def address_problem(source: str) -> str | None:
     """Why an address cannot be a Google Sheet, with what to do; None when it can."""
     if not source.startswith(("http://", "https://")) or _URL.match(source):
         return None
@@ -49,7 +49,7 @@ def check_google(
     from clusterbook.gsheets import SheetsError, client_from, read_rawbook
     from clusterbook.importers import check_rawbook, unusable
 
-    problem = _address_problem(source)
+    problem = address_problem(source)
     if problem:
         return unusable(source, "SHEET-UNREADABLE", problem)
     try:

@@ -69,6 +69,12 @@ def places(tmp_path_factory):
     sqlite3.connect(root / "empty.sqlite").close()
     (root / "busy").mkdir()
     (root / "busy" / "mine.txt").write_text("x", encoding="utf-8")
+    (root / "foreign.docx").write_bytes(b"PK\x03\x04 someone else's document")
+    from clusterbook.register import import_sources
+
+    import_sources([str(root / "filled.xlsx")], root / "reg.sqlite", jobs=1)
+    (root / "scored").mkdir()  # a reviewer's scored sheet, where review sheets would write
+    (root / "scored" / "評分表-A類-甲.xlsx").write_bytes((root / "filled.xlsx").read_bytes())
     return root
 
 
@@ -120,20 +126,95 @@ WRONG = [
     ["register", "nope"],
     ["demo", "{root}/busy"],
     ["demo", "{root}/notes.txt"],
+    ["demo", "{root}/new-demo", "--program", "nope"],
     ["--nope"],
+    ["export", "--register", "{root}/reg.sqlite", "-o", "{root}/m.xlsx", "--year", "abc"],
+    ["export", "--register", "{root}/reg.sqlite", "-o", "{root}/nowhere/m.xlsx"],
+    ["pivot", "-t", "成員", "--rows", "縣市", "-r", "{root}/reg.sqlite", "--year", "abc"],
+    ["pivot", "-t", "不存在", "--rows", "縣市", "-r", "{root}/reg.sqlite"],
+    ["pivot", "-t", "成員", "--rows", "縣市", "-r", "{root}/reg.sqlite", "--aggfunc", "sum"],
+    ["gsheets", "annotate", "{root}/filled.xlsx"],
+    ["gsheets", "annotate", "https://example.com/proposal.xlsx"],
+    ["gsheets", "annotate", URL, "--register", "{root}/missing.sqlite"],
+    ["gsheets", "create", "--title", "群聚", "--credentials", "{root}/notes.txt"],
+    ["gsheets", "create", "--title", "群聚", "--program", "nope"],
+    ["document"],
+    ["document", "{root}/filled.xlsx", "--formt", "pdf"],
+    ["document", "{root}/filled.xlsx", "-o", "{root}/x.txt"],
+    ["document", "{root}/filled.xlsx", "-o", "{root}/foreign.docx"],
+    ["document", "{root}/filled.xlsx", "-o", "{root}/filled.xlsx"],
+    ["document", "{root}/filled.xlsx", "-o", "{root}/folder"],
+    ["document", "{root}/filled.xlsx", "-o", "{root}/nowhere/d.docx"],
+    ["document", "{root}/filled.xlsx", "-o", "{root}/d.docx", "--members-dir", "{root}/notes.txt"],
+    ["history"],
+    ["history", "nope"],
+    ["history", "import"],
+    ["history", "import", "{root}/notes.txt", "--year", "abc"],
+    ["history", "import", "{root}/notes.txt", "--register", "{root}/nowhere/h.sqlite"],
+    ["history", "import", "{root}/notes.txt", "--register", "{root}/folder"],
+    ["history", "import", "{root}/notes.txt", "--register", "{root}/notdb.sqlite"],
+    ["history", "import", "{root}/notes.txt", "--register", "{root}/empty.sqlite"],
+    ["history", "list", "--register", "{root}/missing.sqlite"],
+    ["history", "list", "--register", "{root}/notdb.sqlite"],
+    ["review"],
+    ["review", "nope"],
+    ["review", "sheets"],
+    ["review", "sheets", "-R", "甲", "--register", "{root}/missing.sqlite"],
+    ["review", "sheets", "-R", "甲", "--register", "{root}/reg.sqlite", "--class", "C類"],
+    ["review", "sheets", "-R", "甲", "--register", "{root}/reg.sqlite", "--year", "abc"],
+    ["review", "sheets", "-R", "甲", "--register", "{root}/reg.sqlite", "-o", "{root}/notes.txt"],
+    ["review", "sheets", "-R", "甲", "--register", "{root}/reg.sqlite", "-o", "{root}/scored"],
+    ["review", "import"],
+    ["review", "import", "{root}/filled.xlsx", "--register", "{root}/notdb.sqlite"],
+    ["review", "import", "{root}/filled.xlsx", "--register", "{root}/reg.sqlite", "--class", "C類"],
+    ["review", "results", "--register", "{root}/missing.sqlite"],
+    ["review", "results", "-r", "{root}/reg.sqlite", "-o", "{root}/r.xlsx", "--method", "抽籤法"],
+    [
+        "review",
+        "results",
+        "-r",
+        "{root}/reg.sqlite",
+        "-o",
+        "{root}/r.xlsx",
+        "--budget-total",
+        "很多",
+    ],
+    [
+        "review",
+        "results",
+        "-r",
+        "{root}/reg.sqlite",
+        "-o",
+        "{root}/r.xlsx",
+        "--budget-total",
+        "C類=1",
+    ],
+    ["review", "results", "-r", "{root}/reg.sqlite", "-o", "{root}/r.xlsx", "--class", "C類"],
+    ["review", "results", "-r", "{root}/reg.sqlite", "-o", "{root}/r.xlsx", "--year", "abc"],
+    ["review", "results", "-r", "{root}/reg.sqlite", "-o", "{root}/x.txt"],
+    ["review", "results", "-r", "{root}/reg.sqlite", "-o", "{root}/filled.xlsx"],
+    ["review", "results", "-r", "{root}/reg.sqlite", "-o", "{root}/folder"],
+    ["review", "results", "-r", "{root}/reg.sqlite", "-o", "{root}/nowhere/r.xlsx"],
 ]
 
 
 @pytest.mark.parametrize("columns", [80, 200])
 @pytest.mark.parametrize("args", WRONG, ids=lambda a: " ".join(a) or "(nothing)")
 def test_wrong_invocations_say_what_to_do_in_zh_tw(capsys, monkeypatch, places, args, columns):
-    before = {p: p.stat().st_mtime_ns for p in places.rglob("*") if p.is_file()}
+    def stamps():  # the register is read (SQLite's -wal and -shm files), never changed
+        return {
+            p: p.stat().st_mtime_ns
+            for p in places.rglob("*")
+            if p.is_file() and not p.name.startswith("reg.sqlite")
+        }
+
+    before = stamps()
     result = run(capsys, monkeypatch, [a.replace("{root}", str(places)) for a in args], columns)
     assert result.code == 2, result
     assert_staff_readable(result, columns)
     assert "錯誤：" in result.err or result.out.startswith("用法：")
-    after = {p: p.stat().st_mtime_ns for p in places.rglob("*") if p.is_file()}
-    assert after == before, "a refused command changed a file"
+    assert stamps() == before, "a refused command changed a file"
+    assert not (places / "nowhere").exists() and not (places / "new-demo").exists()
 
 
 def test_framework_errors_name_the_option_and_the_fix(capsys, monkeypatch, places):

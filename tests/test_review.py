@@ -669,7 +669,7 @@ def test_results_without_sheets_and_bad_usage_exit_2(base_db, tmp_path) -> None:
     missing = run("review", "sheets", "--register", str(tmp_path / "nope.sqlite"), "-R", "甲")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     bad = run("review", "sheets", "--register", str(db), "-R", "甲", "--class", "C類")
-    assert bad.returncode == 2 and "類別只有 A類、B類" in bad.stderr
+    assert bad.returncode == 2 and "--class 只接受 A類、B類，收到「C類」" in bad.stderr
 
 
 def test_demo_committee(base_db, tmp_path, template_file) -> None:

@@ -84,7 +84,8 @@ def test_the_verdict_is_the_same_in_demo_import_check_and_export(demo):
     sheet = openpyxl.load_workbook(folder / "again.xlsx", read_only=True)["提案"]
     rows = list(sheet.iter_rows(values_only=True))
     name_col, status_col = rows[0].index("群聚名稱"), rows[0].index("資格檢核結果")
-    by_export = {row[name_col]: row[status_col] for row in rows[1:] if row[name_col]}
+    mine = set(names.values())  # the register also holds the demo's 遴選 proposals
+    by_export = {row[name_col]: row[status_col] for row in rows[1:] if row[name_col] in mine}
     assert by_demo == by_import == by_check == by_export, (by_demo, by_import, by_check, by_export)
     assert len(by_demo) == 4
     assert by_demo["縱谷慢遊數位群聚"] == "不符合"  # clean by itself, but shares an owner
@@ -253,18 +254,24 @@ def test_template_refuses_a_filled_proposal_and_fixes_or_refuses_extensions(
     assert forced.code == 0 and filled.read_bytes() != before
 
 
-def test_export_replaces_only_its_own_master(demo, capsys, monkeypatch, tmp_path):
+@pytest.mark.parametrize("command", [["export"], ["review", "results"]], ids=" ".join)
+def test_export_and_results_replace_only_their_own_workbook(
+    demo, capsys, monkeypatch, tmp_path, command
+):
     folder, _ = demo
     register = folder / "clusterbook.sqlite"
     theirs = write_xlsx(tmp_path, clean_data(), "master.xlsx")
     before = theirs.read_bytes()
-    refused = run(capsys, monkeypatch, ["export", "-r", register, "-o", theirs])
+    refused = run(capsys, monkeypatch, [*command, "-r", register, "-o", theirs])
     assert refused.code == 2 and theirs.read_bytes() == before
-    csv = run(capsys, monkeypatch, ["export", "-r", register, "-o", tmp_path / "out.csv"])
+    assert "--force" in refused.err
+    csv = run(capsys, monkeypatch, [*command, "-r", register, "-o", tmp_path / "out.csv"])
     assert csv.code == 2 and "out.xlsx" in csv.err and not (tmp_path / "out.csv").exists()
     ours = tmp_path / "mine.xlsx"
-    assert run(capsys, monkeypatch, ["export", "-r", register, "-o", ours]).code == 0
-    assert run(capsys, monkeypatch, ["export", "-r", register, "-o", ours]).code == 0
+    assert run(capsys, monkeypatch, [*command, "-r", register, "-o", ours]).code == 0
+    assert run(capsys, monkeypatch, [*command, "-r", register, "-o", ours]).code == 0
+    other = "master.xlsx" if command == ["review", "results"] else "評選結果.xlsx"
+    assert run(capsys, monkeypatch, [*command, "-r", register, "-o", folder / other]).code == 2
 
 
 def test_annotated_copies_never_replace_inputs_or_foreign_files(

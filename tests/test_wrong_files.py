@@ -88,6 +88,41 @@ def test_every_wrong_file_reads_well_at_80_columns(capsys, monkeypatch, tmp_path
     assert f"合計：{len(paths)} 個檔案，符合 0、不符合 0、無法讀取 {len(paths)}" in result.out
 
 
+READERS = {
+    # command: (its arguments before the file, whether it reads CSV itself)
+    "check": (["check", "--no-register"], False),
+    "import": (["import", "--register", "r.sqlite"], False),
+    "document": (["document", "-o", "d.docx"], False),
+    "review import": (["review", "import", "--register", "r.sqlite"], False),
+    "history import": (["history", "import", "--register", "r.sqlite"], True),
+}
+
+
+@pytest.mark.parametrize("command", READERS)
+def test_every_command_that_reads_files_names_the_wrong_ones(
+    capsys, monkeypatch, tmp_path, template_file, command
+):
+    """The same wrong files given to each command: named, with advice for what that command
+    reads (a scoring sheet or a roster is not made from the proposal template)."""
+    from clusterbook.register import import_sources
+
+    import_sources([str(template_file)], tmp_path / "r.sqlite", jobs=1)
+    args, reads_csv = READERS[command]
+    for kind, (data, words) in KINDS.items():
+        if reads_csv and kind.startswith(("csv", "text")):
+            continue
+        path = tmp_path / f"{kind}.xlsx"
+        path.write_bytes(data)
+        result = run(capsys, monkeypatch, [*args, path.name], 80, cwd=tmp_path)
+        assert result.code == 2, (kind, result)
+        assert_staff_readable(result, 80)
+        said = "".join(result.text.split())
+        assert all(w in said for w in words), (kind, result.text)
+        if command in ("review import", "history import"):
+            assert "提案範本" not in said, (kind, result.text)
+    assert not (tmp_path / "d.docx").exists()
+
+
 @pytest.mark.parametrize("where", ["missing", "folder"])
 def test_a_typo_or_a_folder_gets_no_applicant_advice(tmp_path, where):
     path = tmp_path / "提案.xlsx"

@@ -118,6 +118,8 @@ def _failure(exc: Exception, args: list[str]) -> int:
         message = f"未預期的錯誤（{type(exc).__name__}）：請把執行的指令與檔案提供給維護人員。"
         if os.environ.get("CLUSTERBOOK_DEBUG"):
             raise exc
+    if message and message[-1] not in "。？！":
+        message += "。"
     lines = wrap(f"錯誤：{message}", width())
     err.print(f"[red]錯誤：[/red]{e(lines[0].removeprefix('錯誤：'))}")
     for line in lines[1:] + [ln for tip in tips for ln in wrap(tip, width())]:

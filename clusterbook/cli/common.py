@@ -174,12 +174,12 @@ def output_file(
 
     if path.is_dir():
         raise UsageError(
-            f"{path} 是資料夾：請以 -o 指定檔案名稱，例如 {path / ('proposal' + suffix)}。"
+            f"{path} 是資料夾：請以 -o 指定檔案名稱，例如 {path / (EXAMPLES[kind] + suffix)}。"
         )
     if path.suffix == "":
         path = path.with_name(path.name + suffix)
     elif path.suffix.lower() != suffix:
-        raise UsageError(f"{path.name} 的副檔名不對：輸出的是{what}，請改用 {path.stem}{suffix}。")
+        raise UsageError(f"{path.name} 的副檔名不對：輸出的是 {what}，請改用 {path.stem}{suffix}。")
     if not path.parent.is_dir():
         raise UsageError(f"資料夾 {path.parent} 不存在：請先建立它，或指定其他位置。")
     if not force and not replaceable(path, kind):
@@ -195,7 +195,15 @@ KIND_NAMES = {
     "master": "總表",
     "annotated": "標註副本",
     "document": "提案計畫書",
+    "results": "評選結果",
 }
+EXAMPLES = {
+    "template": "proposal",
+    "master": "master",
+    "document": "提案計畫書",
+    "results": "評選結果",
+}
+"""The default file name of each kind of output, as the example of a name to give."""
 
 
 def origin(f) -> str:

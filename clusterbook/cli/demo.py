@@ -27,6 +27,7 @@ def demo(
     """完整示範：產生範本、填寫四份範例提案、檢核、匯入新總表、寫出標註副本與 master.xlsx。"""
     from clusterbook.cli.findings import counts_text, print_item, verdict_text
     from clusterbook.demo import replaceable, run_demo
+    from clusterbook.workbook.spec import load_program
 
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} 是檔案，不是資料夾：請指定示範用的資料夾。")
@@ -35,6 +36,7 @@ def demo(
             f"資料夾 {folder} 已有其他檔案，示範會取代其中的總表與活頁簿："
             "請指定新的資料夾；確定要寫入請加 --force。"
         )
+    load_program(program)  # an unknown spec is refused before anything is written
     out = console()
     out.print(f"示範資料夾：{e(folder)}")
     result = run_demo(folder, program=program)
@@ -55,7 +57,11 @@ def demo(
     )
     out.print(f"5. 總表資料庫：{e(result.register)}；匯出：{e(result.master)}")
     print_demo(out, result.review)
-    out.print(
-        f"試試：clusterbook pivot --register {e(result.register)} --table 經費 --rows 預算運用類別 "
-        "--columns 群聚型態 --values 金額 --aggfunc sum"
+    print_item(
+        out,
+        0,
+        "",
+        "default",
+        f"試試：clusterbook pivot --register {result.register} --table 經費 --rows 預算運用類別 "
+        "--columns 群聚型態 --values 金額 --aggfunc sum",
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from clusterbook.cli.common import CredentialsOpt, ForceOpt, console, e, output_file
+from clusterbook.cli.common import CredentialsOpt, ForceOpt, UsageError, console, e, output_file
 
 
 def document(
@@ -43,13 +43,17 @@ def document(
     結束代碼：0 無錯誤；1 有錯誤（計畫書仍會寫出）；2 無法讀取或無法轉成 PDF。
     """
     from clusterbook.batch import check_one
-    from clusterbook.cli.findings import print_findings
+    from clusterbook.cli.findings import print_findings, print_item
     from clusterbook.document import ConversionError, to_pdf, write_document
     from clusterbook.outputs import DOCUMENT
 
     if output.suffix.lower() == ".pdf":
         pdf, output = True, output.with_suffix(".docx")
-    output = output_file(output, DOCUMENT, force, ".docx", " Word 文件")
+    output = output_file(output, DOCUMENT, force, ".docx", "Word 文件")
+    if members_dir is not None and members_dir.exists() and not members_dir.is_dir():
+        raise UsageError(
+            f"{members_dir} 是檔案，不是資料夾：--members-dir 要指定放成員基本資料表的資料夾。"
+        )
     report = check_one(source, credentials=credentials)
     out = console()
     if report.proposal is None:
@@ -57,11 +61,15 @@ def document(
         print_findings(out, report.source, report.verdict, findings, findings)
         raise typer.Exit(2)
     written = write_document(report.proposal, output, records_dir=members_dir)
-    out.print(f"已寫出提案計畫書：{e(written.document)}")
+    print_item(out, 0, "", "default", f"已寫出提案計畫書：{written.document}")
     if written.records:
-        out.print(
-            f"已寫出成員基本資料表 {len(written.records)} 份：{e(members_dir)}"
-            f"（{e(written.records[0].name)} 等）"
+        print_item(
+            out,
+            0,
+            "",
+            "default",
+            f"已寫出成員基本資料表 {len(written.records)} 份：{members_dir}"
+            f"（{written.records[0].name} 等）",
         )
     if pdf:
         files = [written.document, *written.records]
@@ -73,10 +81,14 @@ def document(
             err.print(f"[red]錯誤：[/red]{e(exc)}")
             raise typer.Exit(2) from None
         more = f" 等 {len(pdfs)} 個" if len(pdfs) > 1 else ""
-        out.print(f"已轉成 PDF：{e(pdfs[0])}{more}")
+        print_item(out, 0, "", "default", f"已轉成 PDF：{pdfs[0]}{more}")
     if report.errors:
-        out.print(
-            f"[red]尚有 {report.errors} 項錯誤[/red]：計畫書僅供列印草稿，送件前請修正"
-            f"（clusterbook check {e(source)} 列出每一項）。"
+        print_item(
+            out,
+            0,
+            "",
+            "default",
+            f"尚有 {report.errors} 項錯誤：計畫書僅供列印草稿，送件前請修正"
+            f"（clusterbook check {source} 列出每一項）。",
         )
     raise typer.Exit(report.exit_code)

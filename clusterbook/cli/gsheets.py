@@ -49,7 +49,9 @@ def create(
 ) -> None:
     """以 Sheets API 原生建立提案範本（下拉選單、公式、資格檢核、保護範圍），並印出網址。"""
     from clusterbook.gsheets import client_from, create_template
+    from clusterbook.workbook.spec import load_program
 
+    load_program(program)  # an unknown spec is named before any credentials are asked for
     sheet = create_template(
         client_from(credentials, oauth=oauth),
         title,
@@ -81,8 +83,18 @@ def annotate(
     """檢核 Google 試算表並把結果寫回：儲存格附註與底色，以及「檢核結果」工作表（重跑會取代前次標註）。"""
     from clusterbook.cli.findings import counts_text, verdict_text
     from clusterbook.gsheets import annotate, client_from
-    from clusterbook.sources import check_google
+    from clusterbook.sources import address_problem, check_google, is_google
 
+    if register is not None:
+        require(register)
+    if not is_google(source):
+        raise UsageError(
+            f"{source} 不是 Google 試算表的網址或金鑰：本機的活頁簿請用 "
+            f"clusterbook check {source} --annotate 資料夾。"
+        )
+    problem = address_problem(source)
+    if problem:
+        raise UsageError(f"{problem}。")
     client = client_from(credentials, oauth=oauth)
     report = check_google(source, client=client)
     if report.fatal:
@@ -90,7 +102,6 @@ def annotate(
     if register is not None:
         from clusterbook.register import previewing
 
-        require(register)
         with register_errors(register), previewing(register) as add:
             add(report)
     annotate(client, source, report.findings)

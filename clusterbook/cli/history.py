@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from clusterbook.cli.common import RegisterOpt, console, e, register_errors, require
+from clusterbook.cli.common import (
+    RegisterOpt,
+    console,
+    e,
+    register_errors,
+    require,
+    writable_register,
+)
 from clusterbook.cli.zh import Command, Group
 
 app = typer.Typer(
@@ -44,6 +51,7 @@ def history_import(
     from clusterbook.cli.findings import print_item
     from clusterbook.history import import_history
 
+    writable_register(register)
     with register_errors(register):
         loaded = import_history([str(s) for s in sources], register, banned=banned, year=year)
     out = console()

@@ -75,14 +75,22 @@ def import_(
         rev = f" 第 {result.revision} 版" if result.revision else ""
         found = summary.findings(i)
         verdict = "" if result.status == "unreadable" else f"{verdict_text(summary.verdict(i))}；"
-        out.print(
-            f"{STATUS[result.status]}{rev}：{e(result.source)}（{verdict}{counts_text(found)}）"
+        print_item(
+            out,
+            0,
+            "",
+            "default",
+            f"{STATUS[result.status]}{rev}：{result.source}（{verdict}{counts_text(found)}）",
         )
         if result.same_as is not None:
             when = local_time(result.same_as_at)
-            out.print(
-                f"  內容與第 {result.same_as} 版相同，已設為目前版本"
-                f"（第 {result.same_as} 版匯入於 {when}）。"
+            print_item(
+                out,
+                2,
+                "",
+                "default",
+                f"內容與第 {result.same_as} 版相同，已設為目前版本"
+                f"（第 {result.same_as} 版匯入於 {when}）。",
             )
         for f in summary.reports[i].findings:
             if f.fatal:
@@ -92,7 +100,7 @@ def import_(
                 style = "red" if f.severity == "error" else "yellow"
                 print_item(out, 2, f"{origin(f)} {f.rule}", style, f.message)
     counts = "、".join(f"{label} {summary.count(key)}" for key, label in STATUS.items())
-    out.print(f"[bold]匯入[/bold]：{counts}（總表：{e(register)}）")
+    print_item(out, 0, "", "default", f"匯入：{counts}（總表：{register}）")
     verdicts = [summary.verdict(i) for i in range(len(summary.results))]
     print_total(out, verdicts, [f for i in range(len(verdicts)) for f in summary.findings(i)])
     raise typer.Exit(summary.exit_code)

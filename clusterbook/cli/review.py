@@ -10,11 +10,13 @@ import typer
 from clusterbook.cli.common import (
     SEVERITY_STYLE,
     CredentialsOpt,
+    ForceOpt,
     OAuthOpt,
     RegisterOpt,
     UsageError,
     console,
     e,
+    output_file,
     register_errors,
     require,
 )
@@ -98,6 +100,13 @@ def review_sheets(
     ] = None,
     credentials: CredentialsOpt = None,
     oauth: OAuthOpt = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="資料夾中已有同名、內容不同的檔案（例如委員已評分的評分表）時，仍然覆寫。",
+        ),
+    ] = False,
 ) -> None:
     """產生委員評分表（每位委員、每類別一份）。
 
@@ -106,6 +115,8 @@ def review_sheets(
     from clusterbook.review import sheet_layouts, write_sheets
 
     require(register)
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output} 是檔案，不是資料夾：-o 要指定放評分表的資料夾。")
     names, emails = _reviewer_emails(reviewers)
     with register_errors(register):
         try:
@@ -133,7 +144,13 @@ def review_sheets(
             shared = f"（已共用給 {e(email)}）" if email else ""
             out.print(f"{e(plan.title)}：{e(sheet.url)}{shared}")
         return
-    paths = write_sheets(plans, output)
+    try:
+        paths = write_sheets(plans, output, replace=force)
+    except FileExistsError as exc:
+        raise UsageError(
+            f"{exc.filename} 已存在，且與這次產生的評分表不同（可能已有委員評分）：為免覆蓋，"
+            "請以 -o 指定其他資料夾；確定要覆寫請加 --force。"
+        ) from None
     counts = "、".join(dict.fromkeys(f"{p.slate.category} {len(p.slate.cases)} 案" for p in plans))
     out.print(f"已產生評分表 {len(paths)} 份（{counts}；委員 {len(names)} 位）：{e(output)}")
     for path in paths:
@@ -214,7 +231,12 @@ def _budgets(values: list[str]) -> dict[str, int] | int | None:
 def review_results(
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", metavar="檔案", help="輸出的評選結果活頁簿 (.xlsx)。"),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="檔案",
+            help="輸出的評選結果活頁簿 (.xlsx)；已有同名檔案時，只覆寫先前寫出的評選結果。",
+        ),
     ] = Path("評選結果.xlsx"),
     register: RegisterOpt = Path("clusterbook.sqlite"),
     method: Annotated[
@@ -234,6 +256,7 @@ def review_results(
     ] = None,
     category: ClassOpt = None,
     year: ReviewYearOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """排出評選結果，寫出 評選結果.xlsx。
 
@@ -241,9 +264,11 @@ def review_results(
 
     結束代碼：0 完成；1 有評分表含錯誤（該列未計入）；2 總表中沒有評分表。
     """
+    from clusterbook.outputs import RESULTS
     from clusterbook.review import class_results, write_results
 
     require(register)
+    output = output_file(output, RESULTS, force)
     budget = _budgets(budget_total or [])
     with register_errors(register):
         try:

@@ -103,9 +103,9 @@ def client_from(credentials: str | None = None, *, oauth: bool = False) -> gspre
         kw = {"credentials_filename": credentials} if credentials else {}
         try:
             return gspread.oauth(http_client=RetryingHTTPClient, **kw)
-        except (OSError, ValueError, KeyError) as err:
+        except (OSError, ValueError, KeyError):
             raise SheetsError(
-                f"無法使用 OAuth 使用者憑證（{type(err).__name__}）：請確認 OAuth 用戶端檔案"
+                "無法使用 OAuth 使用者憑證：請確認 OAuth 用戶端檔案"
                 f"{' ' + credentials if credentials else ''}存在且正確。",
                 kind="credentials",
             ) from None
@@ -122,8 +122,9 @@ def client_from(credentials: str | None = None, *, oauth: bool = False) -> gspre
         )
     try:
         return gspread.service_account(filename=path, http_client=RetryingHTTPClient)
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError):
         raise SheetsError(
-            f"服務帳戶金鑰檔 {path} 無法使用（{type(err).__name__}）：請下載新的 JSON 金鑰。",
+            f"服務帳戶金鑰檔 {path} 不是有效的金鑰（內容不是完整的 JSON 金鑰）："
+            "請重新下載服務帳戶的 JSON 金鑰。",
             kind="credentials",
         ) from None

@@ -79,25 +79,37 @@ def load_records(
 
 
 # -- reading ------------------------------------------------------------------------------------
+_ROSTER_FILE = "請提供輔導名單的 Excel 活頁簿 (.xlsx) 或 CSV 檔"
+_NOT_A_REGISTER = (
+    "不是 clusterbook 總表資料庫（或已損毀）：請指定先前年度以 clusterbook import 建立的總表"
+)
 
 
 def _table(source: str, prog: Program, out: Loaded) -> list[tuple[int, list[Any]]] | None:
     """(row number, cells) of a .csv or of the first sheet of an .xlsx."""
+    from clusterbook.importers.xlsx import UnreadableError, os_error, read_xlsx_bytes, sniff
+
     path = Path(source)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        reason = "找不到檔案" if isinstance(exc, FileNotFoundError) else f"無法開啟（{exc}）"
-        out.findings.append(_fatal(prog, source, reason))
-        return None
+        if path.is_dir():
+            raise UnreadableError("這是資料夾，不是檔案：請指定資料夾裡的名單檔案")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise os_error(exc) from None
+        if not data:
+            raise UnreadableError("檔案是空的（0 位元組）：可能未完整下載或儲存，請重新取得檔案")
+        sniff(data)  # a PDF, an image, an old .xls … is named; plain text is read as CSV
+    except UnreadableError as exc:
+        if not exc.text:
+            out.findings.append(_fatal(prog, source, exc.advise(_ROSTER_FILE)))
+            return None
     if data.startswith(b"PK"):
-        from clusterbook.importers.xlsx import UnreadableError, read_xlsx_bytes
-
         try:
             book = read_xlsx_bytes(data, source)
             sheet = book.sheet(book.titles[0]) if book.titles else None
         except UnreadableError as exc:
-            out.findings.append(_fatal(prog, source, str(exc)))
+            out.findings.append(_fatal(prog, source, exc.advise(_ROSTER_FILE)))
             return None
         if sheet is None:
             return []
@@ -234,8 +246,8 @@ def _register_roster(source: str, prog: Program, out: Loaded) -> list[tuple]:
         return []
     try:
         frames = load(source, year="all")
-    except Exception as exc:  # a file that is not a register of ours
-        out.findings.append(_fatal(prog, source, f"不是 clusterbook 總表資料庫（{exc}）"))
+    except Exception:  # a file that is not a register of ours
+        out.findings.append(_fatal(prog, source, _NOT_A_REGISTER))
         return []
     proposals, members = frames.get("proposals"), frames.get("members")
     if proposals is None or members is None:

@@ -52,7 +52,22 @@ LIMITS = Limits()
 
 
 class UnreadableError(Exception):
-    """The file cannot be used; ``str(exc)`` is a zh-TW reason for the applicant."""
+    """The file cannot be used; ``str(exc)`` is a zh-TW reason for the applicant.
+
+    A file recognised as something else (a PDF, a Word document, plain text …) also carries
+    ``what`` it is; ``text`` says it is plain text (a CSV, say); :meth:`advise` names it with
+    other advice, for workbooks that are not proposals (scoring sheets, rosters)."""
+
+    def __init__(
+        self, message: str, what: str | None = None, generic: bool = False, text: bool = False
+    ):
+        super().__init__(message)
+        self.what, self.generic, self.text = what, generic, text
+
+    def advise(self, advice: str) -> str:
+        """The reason, with ``advice`` instead of the proposal template's when the file is
+        simply not a workbook."""
+        return f"{self.what}：{advice}" if self.what and self.generic else str(self)
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -109,7 +124,7 @@ def read_xlsx(path: str | Path, limits: Limits = LIMITS) -> RawBook:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise _os_error(exc) from None
+        raise os_error(exc) from None
     if path.is_dir():
         raise UnreadableError("這是資料夾，不是檔案：請指定資料夾裡的 .xlsx 檔案")
     if size == 0:
@@ -121,11 +136,11 @@ def read_xlsx(path: str | Path, limits: Limits = LIMITS) -> RawBook:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _os_error(exc) from None
+        raise os_error(exc) from None
     return read_xlsx_bytes(data, str(path), limits)
 
 
-def _os_error(exc: OSError) -> UnreadableError:
+def os_error(exc: OSError) -> UnreadableError:
     if isinstance(exc, FileNotFoundError):
         return UnreadableError("找不到檔案：請確認檔名與路徑")
     if isinstance(exc, PermissionError):
@@ -139,7 +154,7 @@ def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBoo
     Everything that can make the file unusable is found here, before the RawBook is returned:
     sheets parsed later (``RawBook.sheet``) read parts that have already been checked.
     """
-    _sniff(data)
+    sniff(data)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         entries = zf.infolist()
@@ -149,7 +164,7 @@ def read_xlsx_bytes(data: bytes, source: str, limits: Limits = LIMITS) -> RawBoo
     if "xl/workbook.xml" not in {name.lower() for name in infos}:
         mimetype = infos.get("mimetype")
         small = mimetype is not None and mimetype.file_size < 200
-        raise UnreadableError(_zip_kind(list(infos), _read_small(zf, mimetype) if small else b""))
+        raise _zip_kind(list(infos), _read_small(zf, mimetype) if small else b"")
     book = _Package(zf, infos, limits)
     titles, targets, date1904 = book.workbook()
     book.scan({book.resolve(t) for t in targets.values()})
@@ -197,7 +212,7 @@ _ZIP_KINDS = (
 )
 
 
-def _sniff(data: bytes) -> None:
+def sniff(data: bytes) -> None:
     """Name the common wrong files by their bytes, with what to do about each."""
     if data.startswith(_OLE_MAGIC):
         if (
@@ -207,13 +222,13 @@ def _sniff(data: bytes) -> None:
             raise UnreadableError("檔案設有密碼保護（已加密）：請移除密碼後另存為 .xlsx 再送出")
         for stream, what, advice in _OLE_KINDS:
             if stream.encode("utf-16-le") in data[:65536]:
-                raise UnreadableError(f"{what}：{advice}")
+                raise _named(what, advice)
         raise UnreadableError(f"這是舊版 Excel 97-2003 (.xls) 檔案：{SAVE_AS}")
     if data.startswith(b"PK"):
         return
     for magic, what, advice in _MAGIC:
         if data.startswith(magic):
-            raise UnreadableError(f"{what}：{advice}")
+            raise _named(what, advice)
     head = data[:1024].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
     if b"<html" in head or b"<!doctype html" in head or b"<table" in head:
         raise UnreadableError(
@@ -224,9 +239,19 @@ def _sniff(data: bytes) -> None:
     if _text(data[:4096]):
         raise UnreadableError(
             "這是純文字檔（例如 CSV），不是 Excel 活頁簿：CSV 沒有範本的欄位與檢核，"
-            "請把資料填入 clusterbook 提案範本後送出 .xlsx"
+            "請把資料填入 clusterbook 提案範本後送出 .xlsx",
+            what="這是純文字檔（例如 CSV），不是 Excel 活頁簿",
+            generic=True,
+            text=True,
         )
-    raise UnreadableError(f"不是 Excel 活頁簿（檔案格式無法辨識）：{_NOT_A_WORKBOOK}")
+    raise _named("不是 Excel 活頁簿（檔案格式無法辨識）", _NOT_A_WORKBOOK)
+
+
+def _named(what: str, advice: str) -> UnreadableError:
+    """A file recognised as something else; the advice is generic when it is the template's."""
+    return UnreadableError(
+        f"{what}：{advice}", what=what, generic=advice.startswith(_NOT_A_WORKBOOK)
+    )
 
 
 def _text(head: bytes) -> bool:
@@ -255,13 +280,15 @@ def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         return b""
 
 
-def _zip_kind(zf_names: list[str], mimetype: bytes) -> str:
+def _zip_kind(zf_names: list[str], mimetype: bytes) -> UnreadableError:
     """Why a zip without ``xl/workbook.xml`` is not a workbook, with what to do."""
     names = {n.lower() for n in zf_names}
     for key, what, advice in _ZIP_KINDS:
         if key.encode() == mimetype.strip() or key.lower() in names:
-            return f"{what}：{advice}"
-    return "這是 ZIP 壓縮檔，裡面沒有活頁簿內容，不是 .xlsx 活頁簿：請解壓縮後送出其中的 .xlsx 檔案"
+            return _named(what, advice)
+    return _named(
+        "這是 ZIP 壓縮檔，裡面沒有活頁簿內容，不是 .xlsx 活頁簿", "請解壓縮後送出其中的 .xlsx 檔案"
+    )
 
 
 def _index(entries: list[zipfile.ZipInfo], limits: Limits) -> dict[str, zipfile.ZipInfo]:

@@ -261,7 +261,7 @@ class RegisterSpec:
                 return info
         names = {normalize(n): tid for tid in available for n in (tid, self.tables[tid].sheet)}
         close = difflib.get_close_matches(key, list(names), n=3, cutoff=0.5)
-        listing = "、".join(f"{self.tables[t].sheet}（{t}）" for t in available)
+        listing = "、".join(self.tables[t].sheet for t in available)
         hint = "、".join(dict.fromkeys(self.tables[names[c]].sheet for c in close))
         raise NotFound(
             f"總表中沒有資料表「{text}」"

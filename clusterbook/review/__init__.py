@@ -10,6 +10,7 @@ reads them back (files or Sheets), checks them (REVIEW-* findings) and stores th
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -94,8 +95,7 @@ def sheet_layouts(
     names = check_reviewers(reviewers)
     frames = _frames(register, year)
     spec = register_spec(frames)
-    if category is not None and category not in spec.classes:
-        raise ValueError(f"類別只有 {'、'.join(spec.classes)}，收到 {category!r}")
+    _known_class(spec, category)
     plans, empty = [], []
     for slate in slates(frames, spec, category):
         if not slate.cases:
@@ -115,18 +115,22 @@ def sheet_layouts(
     return plans, empty
 
 
-def write_sheets(plans: list[SheetPlan], folder: str | Path) -> list[Path]:
-    """Write each planned workbook into ``folder`` (same register and names: same bytes)."""
+def write_sheets(plans: list[SheetPlan], folder: str | Path, *, replace: bool = True) -> list[Path]:
+    """Write each planned workbook into ``folder`` (same register and names: same bytes).
+
+    Without ``replace``, nothing is written if a file of the same name holds anything else
+    (a sheet a reviewer has scored, say): :class:`FileExistsError` names the first one."""
     from clusterbook.workbook.xlsx import render, workbook_bytes
 
     folder = Path(folder)
+    made = [(folder / plan.file_name, workbook_bytes(render(plan.layout))) for plan in plans]
+    for path, data in made:
+        if not replace and path.exists() and (not path.is_file() or path.read_bytes() != data):
+            raise FileExistsError(errno.EEXIST, "exists", str(path))
     folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for plan in plans:
-        path = folder / plan.file_name
-        path.write_bytes(workbook_bytes(render(plan.layout)))
-        out.append(path)
-    return out
+    for path, data in made:
+        path.write_bytes(data)
+    return [path for path, _ in made]
 
 
 def read_source(
@@ -148,12 +152,13 @@ def read_source(
         try:
             raw = read_rawbook(client or client_from(credentials), source)
         except SheetsError as exc:
-            return unusable(source, "SHEET-UNREADABLE", reason=str(exc))
+            return unusable(source, "SHEET-UNREADABLE", reason=str(exc).rstrip("。"))
         return read_review(raw, state, category=category)
     try:  # sheets are parsed on first use: reading can still find the file unreadable
         return read_review(read_xlsx(source), state, category=category)
     except UnreadableError as exc:
-        return unusable(source, "FILE-UNREADABLE", reason=str(exc))
+        advice = "請送出以 clusterbook review sheets 產生的評分表 (.xlsx)"
+        return unusable(source, "FILE-UNREADABLE", reason=exc.advise(advice))
 
 
 @dataclass
@@ -188,6 +193,7 @@ def import_reviews(
 
     frames = _frames(register, year)
     spec = register_spec(frames)
+    _known_class(spec, category)
     state = register_state(frames, spec)
     summary = ReviewSummary()
     conn = connect(register)
@@ -204,6 +210,11 @@ def import_reviews(
     finally:
         conn.close()
     return summary
+
+
+def _known_class(spec, category: str | None, what: str = "--class ") -> None:
+    if category is not None and category not in spec.classes:
+        raise ValueError(f"{what}只接受 {'、'.join(spec.classes)}，收到「{category}」。")
 
 
 def class_results(
@@ -225,9 +236,10 @@ def class_results(
     spec = register_spec(frames)
     method = method or spec.default_method
     if method not in spec.methods:
-        raise ValueError(f"--method 只接受 {'、'.join(spec.methods)}，收到 {method!r}")
-    if category is not None and category not in spec.classes:
-        raise ValueError(f"類別只有 {'、'.join(spec.classes)}，收到 {category!r}")
+        raise ValueError(f"--method 只接受 {'、'.join(spec.methods)}，收到「{method}」。")
+    for key in budget if isinstance(budget, dict) else ():
+        _known_class(spec, key, "--budget-total 的類別")
+    _known_class(spec, category)
     conn = connect(register)
     try:
         out = []

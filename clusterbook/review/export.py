@@ -105,6 +105,8 @@ def write_results(
     severity, message) to list among what the committee should discuss."""
     from openpyxl import Workbook
 
+    from clusterbook.outputs import RESULTS
+    from clusterbook.outputs import mark as mark_kind
     from clusterbook.workbook.xlsx import workbook_bytes
 
     wb = Workbook()
@@ -115,6 +117,7 @@ def write_results(
     _flags_sheet(wb, spec, results, findings)
     _about_sheet(wb, spec, results)
     wb.properties.creator = "clusterbook"
+    mark_kind(wb, RESULTS)
     wb.properties.title = spec.text(
         spec.labels["title"], category="、".join(r.category for r in results)
     )

@@ -56,7 +56,7 @@ def import_(
 
     結束代碼：0 全部匯入且無錯誤；1 有提案含錯誤；2 有檔案無法讀取（其他檔案仍會匯入）。
     """
-    from clusterbook.cli.findings import counts_text, print_item, print_total, verdict_text
+    from clusterbook.cli.findings import counts_text, print_item, print_total
     from clusterbook.register import import_sources
     from clusterbook.register.columns import local_time
 
@@ -74,7 +74,7 @@ def import_(
     for i, result in enumerate(summary.results):
         rev = f" 第 {result.revision} 版" if result.revision else ""
         found = summary.findings(i)
-        verdict = "" if result.status == "unreadable" else f"{verdict_text(summary.verdict(i))}；"
+        verdict = "" if result.status == "unreadable" else f"{summary.verdict(i)}；"
         print_item(
             out,
             0,

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from clusterbook.cli.common import (
+    SEVERITY_STYLE,
     CredentialsOpt,
     ForceOpt,
     JobsOpt,
@@ -109,7 +110,8 @@ def import_(
 @app.command("check", cls=Command)
 def register_check(register: RegisterOpt = Path("clusterbook.sqlite")) -> None:
     """重新檢核跨群聚規則（同一負責人、同一企業參與兩個群聚）及輔導紀錄規則（歷年輔導名單、停權名單）。"""
-    from clusterbook.cli.findings import print_item
+    from clusterbook.cli.findings import counts_text, print_item
+    from clusterbook.findings import SEVERITY_LABELS
     from clusterbook.register import check as recheck
 
     require(register)
@@ -117,8 +119,11 @@ def register_check(register: RegisterOpt = Path("clusterbook.sqlite")) -> None:
         findings = recheck(register)
     out = console()
     for f in findings:
-        print_item(out, 0, f"{origin(f)} {f.rule}", "red", f.message)
-    out.print(f"跨群聚與輔導紀錄檢核：{len(findings)} 項發現（總表：{e(register)}）")
+        label = f"{SEVERITY_LABELS[f.severity]} {origin(f)} {f.rule}"
+        print_item(out, 0, label, SEVERITY_STYLE[f.severity], f.message)
+    out.print(
+        f"跨群聚與輔導紀錄檢核：{len(findings)} 項發現（{counts_text(findings)}；總表：{e(register)}）"
+    )
     raise typer.Exit(1 if any(f.severity == "error" for f in findings) else 0)
 
 

@@ -50,6 +50,13 @@ YearOpt = Annotated[
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="輸出檔已存在且不是 clusterbook 產生的檔案時，仍然覆寫。")
 ]
+IMPORT_STATUS = {
+    "imported": "新匯入",
+    "revision": "新版本",
+    "unchanged": "未變更",
+    "unreadable": "無法讀取",
+}
+"""What an import did with one file (proposals and scoring sheets alike)."""
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 SEVERITY_WORDS = {
     "error": "error",
@@ -225,3 +232,8 @@ def load_year(register: Path, year: str | None):
             return load(register, wanted)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+
+
+def status_tally(summary) -> str:
+    """「新匯入 1、新版本 0、未變更 3、無法讀取 0」 for an import summary with ``count(status)``."""
+    return "、".join(f"{label} {summary.count(key)}" for key, label in IMPORT_STATUS.items())

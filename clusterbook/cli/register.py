@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from clusterbook.cli.common import (
+    IMPORT_STATUS,
     SEVERITY_STYLE,
     CredentialsOpt,
     ForceOpt,
@@ -26,17 +27,12 @@ from clusterbook.cli.common import (
     progress,
     register_errors,
     require,
+    status_tally,
     writable_register,
 )
 from clusterbook.cli.zh import Command, Group
 
 app = typer.Typer(help="總表資料庫的維護指令。", cls=Group, no_args_is_help=True)
-STATUS = {
-    "imported": "新匯入",
-    "revision": "新版本",
-    "unchanged": "未變更",
-    "unreadable": "無法讀取",
-}
 
 
 def import_(
@@ -81,7 +77,7 @@ def import_(
             0,
             "",
             "default",
-            f"{STATUS[result.status]}{rev}：{result.source}（{verdict}{counts_text(found)}）",
+            f"{IMPORT_STATUS[result.status]}{rev}：{result.source}（{verdict}{counts_text(found)}）",
         )
         if result.same_as is not None:
             when = local_time(result.same_as_at)
@@ -100,8 +96,7 @@ def import_(
             if f.severity != "info":  # counted above; `register check` lists them all
                 style = "red" if f.severity == "error" else "yellow"
                 print_item(out, 2, f"{origin(f)} {f.rule}", style, f.message)
-    counts = "、".join(f"{label} {summary.count(key)}" for key, label in STATUS.items())
-    print_item(out, 0, "", "default", f"匯入：{counts}（總表：{register}）")
+    print_item(out, 0, "", "default", f"匯入：{status_tally(summary)}（總表：{register}）")
     verdicts = [summary.verdict(i) for i in range(len(summary.results))]
     print_total(out, verdicts, [f for i in range(len(verdicts)) for f in summary.findings(i)])
     raise typer.Exit(summary.exit_code)

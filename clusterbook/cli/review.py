@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from clusterbook.cli.common import (
+    IMPORT_STATUS,
     SEVERITY_STYLE,
     CredentialsOpt,
     ForceOpt,
@@ -19,6 +20,7 @@ from clusterbook.cli.common import (
     output_file,
     register_errors,
     require,
+    status_tally,
 )
 from clusterbook.cli.zh import Command, Group
 
@@ -39,12 +41,6 @@ ReviewYearOpt = Annotated[
         "--year", metavar="年度", help="計畫年度（民國，如 112）。預設：總表中最新的年度。"
     ),
 ]
-STATUS = {
-    "imported": "新匯入",
-    "revision": "新版本",
-    "unchanged": "未變更",
-    "unreadable": "無法讀取",
-}
 
 
 def _reviewer_emails(values: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -197,13 +193,18 @@ def review_import(
             0,
             "",
             "default",
-            f"{STATUS[result.status]}{rev}{title}：{result.source}（{counts_text(report.findings)}）",
+            f"{IMPORT_STATUS[result.status]}{rev}{title}：{result.source}（{counts_text(report.findings)}）",
         )
         for f in report.findings:
             print_item(out, 2, f.rule, SEVERITY_STYLE[f.severity], f.message)
     found = [f for r in summary.reports for f in r.findings]
-    tally = "、".join(f"{label} {summary.count(key)}" for key, label in STATUS.items())
-    print_item(out, 0, "", "default", f"合計：{tally}；{counts_text(found)}（總表：{register}）")
+    print_item(
+        out,
+        0,
+        "",
+        "default",
+        f"合計：{status_tally(summary)}；{counts_text(found)}（總表：{register}）",
+    )
     raise typer.Exit(summary.exit_code)
 
 

@@ -275,6 +275,19 @@ def test_pdf_without_libreoffice_says_so_in_chinese(built, tmp_path):
 
 
 # -- LibreOffice: the PDF -------------------------------------------------------------------------
+def assert_printed_whole(p, text: str, key: str) -> None:
+    """Every member's name, every narrative's last sentence and every KPI evidence line of
+    proposal ``p`` appear in full in ``text`` (a PDF's text, whitespace removed)."""
+    for name in p.tables["members"]["name"]:
+        assert name in text, (key, name)
+    for fid, value in p.fields.items():
+        if fid.startswith("narrative.") and value:
+            assert re.sub(r"\s+", "", last_sentence(value)) in text, (key, fid)
+    for evidence in p.tables["kpis"]["evidence"].dropna():
+        for line in evidence.split("\n"):
+            assert line.replace(" ", "") in text, (key, line)
+
+
 def pdf_text(path: Path) -> str:
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
     return re.sub(r"\s+", "", out.stdout.decode("utf-8"))
@@ -323,14 +336,7 @@ def test_pdf_holds_every_member_narrative_kpi_and_the_total(built, pdfs):
         p = report.proposal
         pdf = pdfs[written.document]
         text = pdf_text(pdf)
-        for name in p.tables["members"]["name"]:
-            assert name in text, (key, name)
-        for fid, value in p.fields.items():
-            if fid.startswith("narrative.") and value:
-                assert re.sub(r"\s+", "", last_sentence(value)) in text, (key, fid)
-        for evidence in p.tables["kpis"]["evidence"].dropna():
-            for line in evidence.split("\n"):
-                assert line.replace(" ", "") in text, (key, line)
+        assert_printed_whole(p, text, key)
         assert f"總計{p.totals['budget.total']:,}100.00%" in text, key
         for kind in p.tables["kpis"]["kind"].dropna():  # 項目類別 never wraps mid-word
             assert kind in text, (key, kind)

@@ -1,7 +1,8 @@
-"""Recompute everything the workbook computes, in pandas, from the typed values alone.
+"""Recompute everything the workbook computes, on plain Python values, from the typed values alone.
 
 Adds computed columns to the proposal's tables (members: tier, is_sme, is_eligible, is_small,
-is_diverse, dup_owner; budget: amount; kpis: split_ok; cluster_assessment: scores) and fills
+is_diverse, dup_owner; budget: amount; kpis: split_ok; cluster_assessment: scores), adds the
+computed tables (budget_summary, cluster_subtotals, cluster_levels, member_scores) and fills
 ``proposal.totals`` with the figures of the budget, the self-assessments and the eligibility
 panel, keyed like the template's computed fields (``budget.total``, ``panel.sme.current`` …).
 Each figure follows its template formula in ``form.yaml``: a member is a row with a 企業名稱,
@@ -13,24 +14,18 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-import pandas as pd
-
 from clusterbook.choices import choice_key
 from clusterbook.proposal import Proposal
+from clusterbook.rows import Rows
 
 YES = "有"
 CONSENT = "同意"
 B_CLASS = "B類"
 
 
-def rows(frame: pd.DataFrame, *columns: str):
-    """The rows of a few columns as named tuples (itertuples over all columns is slow)."""
-    return frame[list(columns)].itertuples(index=False)
-
-
 def as_int(value: object) -> int:
-    """A table cell as an int, blanks (None, NA, NaN) as 0."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    """A table cell as an int, blanks (None, NaN) as 0."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return 0
     return int(value)
 
@@ -44,136 +39,137 @@ def derive(p: Proposal) -> None:
     prog = p.program
     params = prog.params
     totals = p.totals
-    members = p.tables.get("members", pd.DataFrame(columns=["pos"]))
-    if not members.empty:
+    members = p.rows.get("members", Rows(["pos"]))
+    if len(members):
         _members(p, members)
-    n = int(named(members).sum())
+    is_member = named(members)
+    n = sum(is_member)
     totals["members.count"] = n
 
-    def share(mask) -> float:
-        return float(mask.sum()) / n if n else 0.0
+    def share(flags) -> float:
+        return sum(map(bool, flags)) / n if n else 0.0
+
+    def count(column: str, test) -> int:
+        return sum(m and test(v) for m, v in zip(is_member, members.column(column), strict=True))
 
     # budget
-    budget = p.tables.get("budget")
+    budget = p.rows.get("budget")
     subtotal = 0
-    if budget is not None and not budget.empty:
-        price, qty = budget["unit_price"], budget["quantity"]
-        amount = price.fillna(0) * qty.fillna(0)
-        budget["amount"] = amount.where(price.notna() | qty.notna()).astype("Int64")
-        subtotal = int(budget["amount"].fillna(0).sum())
+    by_cat: Counter = Counter()
+    if budget is not None and len(budget):
+        amounts = [
+            None if price is None and qty is None else (price or 0) * (qty or 0)
+            for price, qty in zip(
+                budget.column("unit_price"), budget.column("quantity"), strict=True
+            )
+        ]
+        budget.set("amount", amounts, "Int64")
+        subtotal = sum(as_int(a) for a in amounts)
+        for cat, amount in zip(budget.column("category"), amounts, strict=True):
+            by_cat[cat] += as_int(amount)
     tax = round_half_up(subtotal * params["tax_rate"])
     total = subtotal + tax
     totals.update({"budget.subtotal": subtotal, "budget.tax": tax, "budget.total": total})
     categories = prog.lists["budget_categories"].values
-    by_cat: Counter = Counter()
-    if budget is not None and not budget.empty:
-        for cat, amount in zip(budget["category"], budget["amount"], strict=True):
-            by_cat[cat] += as_int(amount)
-    p.tables["budget_summary"] = pd.DataFrame(
-        {
-            "category": list(categories),
-            "amount": [by_cat[c] for c in categories],
-        }
-    )
-    p.tables["budget_summary"]["share"] = (
-        p.tables["budget_summary"]["amount"] / total if total else 0.0
+    p.rows["budget_summary"] = _computed(
+        category=list(categories),
+        amount=[by_cat[c] for c in categories],
+        share=[by_cat[c] / total if total else 0.0 for c in categories],
     )
     totals["budget.tax_share"] = tax / total if total else 0.0
 
     # KPIs
-    kpis = p.tables.get("kpis")
-    if kpis is not None and not kpis.empty:
-        mid, fin, tot = (kpis[c].fillna(0) for c in ("midterm", "final", "total"))
-        blank = kpis[["midterm", "final", "total"]].isna().all(axis=1)
-        ok = mid + fin == tot
-        kpis["split_ok"] = [None if b else bool(o) for o, b in zip(ok, blank, strict=True)]
-        work = dict(zip(kpis["work_item"], kpis["total"].fillna(0).astype(int), strict=True))
-    else:
-        work = {}
+    kpis = p.rows.get("kpis")
+    work: dict = {}
+    if kpis is not None and len(kpis):
+        split = []
+        for r in kpis:
+            figures = [r.get(c) for c in ("midterm", "final", "total")]
+            mid, fin, tot = (as_int(v) for v in figures)
+            split.append(None if all(v is None for v in figures) else mid + fin == tot)
+            work[r.get("work_item")] = tot
+        kpis.set("split_ok", split)
     w = {
-        "meetings": int(work.get("meetings", 0)),
-        "workshops": int(work.get("workshops", 0)),
-        "visits": int(work.get("visits", 0)),
+        "meetings": work.get("meetings", 0),
+        "workshops": work.get("workshops", 0),
+        "visits": work.get("visits", 0),
         "digital_workshops": int(p.fields.get("work.digital_workshops") or 0),
     }
 
     # self-assessments
-    ca = p.tables.get("cluster_assessment")
+    ca = p.rows.get("cluster_assessment")
     letters = list(params["facets"])
+    planned: Counter = Counter()
     if ca is not None:
-        initial = [v == YES for v in ca["initial"]]
-        target = [v == YES for v in ca["target"]]
-        ca["initial_score"] = pd.array(initial, dtype=int)
-        ca["target_score"] = pd.array(target, dtype=int)
+        initial = [int(v == YES) for v in ca.column("initial")]
+        target = [int(v == YES) for v in ca.column("target")]
+        ca.set("initial_score", initial, "int64")
+        ca.set("target_score", target, "int64")
         sums = {x: [0, 0] for x in letters}
-        planned: Counter = Counter()
-        for level, i, t in zip(ca["level"], initial, target, strict=True):
+        for level, i, t in zip(ca.column("level"), initial, target, strict=True):
             sums[level[0]][0] += i
             sums[level[0]][1] += t
             planned[level] += t
-        p.tables["cluster_subtotals"] = pd.DataFrame(
-            {
-                "facet": [params["facets"][x]["label"] for x in letters],
-                "initial": [sums[x][0] for x in letters],
-                "target": [sums[x][1] for x in letters],
-            }
+        p.rows["cluster_subtotals"] = _computed(
+            facet=[params["facets"][x]["label"] for x in letters],
+            initial=[sums[x][0] for x in letters],
+            target=[sums[x][1] for x in letters],
         )
-    else:
-        planned = Counter()
     category = p.fields.get("proposal.category")
     cluster_type = p.fields.get("proposal.cluster_type")
     recommended = params["recommended_levels"].get(category, {}).get(cluster_type, [])
-    p.tables["cluster_levels"] = pd.DataFrame(
-        {
-            "level": list(prog.levels),
-            "recommended": [lv in recommended for lv in prog.levels],
-            "planned": [int(planned.get(lv, 0)) for lv in prog.levels],
-        }
+    p.rows["cluster_levels"] = _computed(
+        level=list(prog.levels),
+        recommended=[lv in recommended for lv in prog.levels],
+        planned=[planned.get(lv, 0) for lv in prog.levels],
     )
-    ma = p.tables.get("member_assessment")
-    if ma is not None and not ma.empty:
-        p.tables["member_scores"] = (
-            ma.assign(score=(ma["value"] == YES).astype(int))
-            .pivot_table(
-                index="member_index", columns="facet", values="score", aggfunc="sum", fill_value=0
-            )
-            .reindex(columns=letters, fill_value=0)
-            .reset_index()
+    ma = p.rows.get("member_assessment")
+    if ma is not None and len(ma):
+        scores: dict[int, Counter] = {}
+        for r in ma:
+            scores.setdefault(r["member_index"], Counter())[r["facet"]] += r["value"] == YES
+        order = sorted(scores)
+        p.rows["member_scores"] = _computed(
+            member_index=order, **{x: [scores[j][x] for j in order] for x in letters}
         )
 
     # the eligibility panel
-    def col(name):
-        return members[name] if name in members else pd.Series([], dtype=object)
-
-    is_member = named(members)
     b_class = p.fields.get("proposal.category") == B_CLASS
-    coached = is_member & (col("coached_last_year") == YES)
-    recent = col("coached_3y") == YES
-    original = is_member & (col("original_member") == YES)
-    new_recent = (~original & (recent | coached)) if b_class else (~coached & recent)
+    coached = [
+        m and v == YES for m, v in zip(is_member, members.column("coached_last_year"), strict=True)
+    ]
+    recent = [v == YES for v in members.column("coached_3y")]
+    original = [
+        m and v == YES for m, v in zip(is_member, members.column("original_member"), strict=True)
+    ]
+    if b_class:
+        new_recent = [not o and (r or c) for o, r, c in zip(original, recent, coached, strict=True)]
+    else:
+        new_recent = [not c and r for c, r in zip(coached, recent, strict=True)]
     prior = p.fields.get("proposal.prior_members") or 0
-    kept = int(original.sum())
+    kept = sum(original)
     f = p.fields
     unit_consents = [f.get("unit.consent_collect"), f.get("unit.consent_public")]
-    refusals = sum(v != CONSENT for v in unit_consents) + int(
-        (is_member & (col("consent_collect") != CONSENT)).sum()
-        + (is_member & (col("consent_public") != CONSENT)).sum()
-    )
-    kpis = p.tables.get("kpis")
+    refusals = sum(v != CONSENT for v in unit_consents)
+    refusals += count("consent_collect", lambda v: v != CONSENT)
+    refusals += count("consent_public", lambda v: v != CONSENT)
     channels = 0
-    if kpis is not None and not kpis.empty:
-        channels = int((kpis["name"].notna() & (kpis["channel"] == YES)).sum())
+    if kpis is not None:
+        channels = sum(r.get("name") is not None and r.get("channel") == YES for r in kpis)
+    bonus_tiers = set(params["bonus_tiers"])
     totals.update(
         {
             "panel.members.current": n,
-            "panel.leader.current": int((is_member & (col("role") == params["leader_role"])).sum()),
-            "panel.member_type.current": int((is_member & ~col("is_eligible").astype(bool)).sum()),
-            "panel.sme.current": share(col("is_sme")),
+            "panel.leader.current": count("role", lambda v: v == params["leader_role"]),
+            "panel.member_type.current": count("is_eligible", lambda v: not v),
+            "panel.sme.current": share(members.column("is_sme")),
             "panel.coached.current": share(coached),
             "panel.replacement.current": (prior - kept) / prior if prior > 0 else 0.0,
-            "panel.coached_3y.current": int((is_member & new_recent).sum()),
-            "panel.other_program.current": int((is_member & (col("other_program") == YES)).sum()),
-            "panel.dup_owner.current": int(col("dup_owner").astype(bool).sum()),
+            "panel.coached_3y.current": sum(
+                m and r for m, r in zip(is_member, new_recent, strict=True)
+            ),
+            "panel.other_program.current": count("other_program", lambda v: v == YES),
+            "panel.dup_owner.current": sum(map(bool, members.column("dup_owner"))),
             "panel.consent.current": refusals,
             "panel.budget.current": total,
             "panel.meetings.current": w["meetings"],
@@ -181,52 +177,61 @@ def derive(p: Proposal) -> None:
             "panel.digital_workshops.current": w["digital_workshops"],
             "panel.visits.current": w["visits"],
             "panel.channel.current": channels,
-            "panel.diverse.current": share(col("is_diverse")),
-            "panel.tier.current": share(is_member & col("tier").isin(params["bonus_tiers"])),
-            "panel.small.current": share(col("is_small")),
+            "panel.diverse.current": share(members.column("is_diverse")),
+            "panel.tier.current": share(
+                m and t in bonus_tiers
+                for m, t in zip(is_member, members.column("tier"), strict=True)
+            ),
+            "panel.small.current": share(members.column("is_small")),
         }
     )
 
 
-def _members(p: Proposal, members: pd.DataFrame) -> None:
+def _computed(**columns: list) -> Rows:
+    """A table clusterbook computes itself, from its columns."""
+    names = list(columns)
+    n = len(next(iter(columns.values())))
+    records = [{c: columns[c][i] for c in names} for i in range(n)]
+    return Rows(names, records, infer=True)
+
+
+def _members(p: Proposal, members: Rows) -> None:
     """The computed member columns, as the template's formulas compute them."""
     params = p.program.params
     sme = params["sme"]
     tiers = {(t.county, t.township): t.tier for t in p.program.townships}
     is_member = named(members)
-    members["tier"] = pd.array(
-        [tiers.get((c, t)) for c, t in zip(members["county"], members["township"], strict=True)],
-        dtype="Int64",
-    )
-    capital, employees = members["capital"], members["employees"]
-    size = (capital <= sme["capital_max"]).fillna(False) | (
-        employees < sme["employees_below"]
-    ).fillna(False)
-    registration = members["registration"]
-    is_sme = is_member & registration.isin(sme["registrations"]) & size
-    members["is_sme"] = is_sme.astype(bool)
-    exempt = registration.isin(params["member_exempt_registrations"])
-    members["is_eligible"] = (is_member & (is_sme | exempt)).astype(bool)
-    members["is_small"] = (
-        is_sme & (employees < sme["small_employees_below"]).fillna(False)
-    ).astype(bool)
-    identities = set(params["diverse_identities"])
-    diverse = members["owner_gender"].isin(params["diverse_genders"]) | pd.Series(
-        [bool(identities & set((v or "").split("、"))) for v in members["owner_identity"]],
-        index=members.index,
-    )
-    members["is_diverse"] = (is_member & diverse).astype(bool)
-    members["dup_owner"] = _duplicate_owners(members["owner_name"], members["owner_mobile"])
+    registrations, exempt = set(sme["registrations"]), set(params["member_exempt_registrations"])
+    genders, identities = set(params["diverse_genders"]), set(params["diverse_identities"])
+    columns: dict[str, list] = {c: [] for c in ("tier", "is_sme", "is_eligible", "is_small")}
+    columns["is_diverse"] = []
+    for r, m in zip(members, is_member, strict=True):
+        capital, employees = r.get("capital"), r.get("employees")
+        size = (capital is not None and capital <= sme["capital_max"]) or (
+            employees is not None and employees < sme["employees_below"]
+        )
+        is_sme = m and r.get("registration") in registrations and size
+        small = employees is not None and employees < sme["small_employees_below"]
+        diverse = r.get("owner_gender") in genders or bool(
+            identities & set((r.get("owner_identity") or "").split("、"))
+        )
+        columns["tier"].append(tiers.get((r.get("county"), r.get("township"))))
+        columns["is_sme"].append(bool(is_sme))
+        columns["is_eligible"].append(bool(m and (is_sme or r.get("registration") in exempt)))
+        columns["is_small"].append(bool(is_sme and small))
+        columns["is_diverse"].append(bool(m and diverse))
+    for name, values in columns.items():
+        members.set(name, values, "Int64" if name == "tier" else "bool")
+    dup = _duplicate_owners(members.column("owner_name"), members.column("owner_mobile"))
+    members.set("dup_owner", dup, "bool")
 
 
-def named(members: pd.DataFrame) -> pd.Series:
+def named(members: Rows) -> list[bool]:
     """The rows that are members: those with a 企業名稱 (as the template's panel counts them)."""
-    if "name" not in members:
-        return pd.Series([], dtype=bool)
-    return pd.Series([bool(choice_key(v)) for v in members["name"]], index=members.index)
+    return [bool(choice_key(v)) for v in members.column("name")]
 
 
-def _duplicate_owners(names: pd.Series, mobiles: pd.Series) -> list[bool]:
+def _duplicate_owners(names: list, mobiles: list) -> list[bool]:
     """A row whose owner (by name) is also another row's, unless both give different mobiles."""
     keys = [(choice_key(n), choice_key(m)) for n, m in zip(names, mobiles, strict=True)]
     by_name: dict[str, list[str]] = {}

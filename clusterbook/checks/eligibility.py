@@ -8,7 +8,7 @@ class other than B類 is judged as A類.
 
 from __future__ import annotations
 
-from clusterbook.checks.derive import B_CLASS, CONSENT, YES, named, rows
+from clusterbook.checks.derive import B_CLASS, CONSENT, YES, named
 from clusterbook.findings import Collector
 from clusterbook.proposal import Proposal
 
@@ -36,7 +36,7 @@ def _pct(x: float) -> str:
 
 def check(p: Proposal, out: Collector) -> None:
     params, totals = p.program.params, p.totals
-    members = p.tables.get("members")
+    members = p.rows.get("members")
     n = totals["members.count"]
     b_class = p.fields.get("proposal.category") == B_CLASS
     category = B_CLASS if b_class else "A類"
@@ -57,8 +57,8 @@ def check(p: Proposal, out: Collector) -> None:
     if leaders != params["leaders_required"]:
         pos = 0
         if members is not None and leaders > 1:
-            is_leader = named(members) & (members["role"] == params["leader_role"])
-            pos = int(members.loc[is_leader, "pos"].iloc[1])
+            roles = zip(named(members), members.tuples("pos", "role"), strict=True)
+            pos = [r.pos for m, r in roles if m and r.role == params["leader_role"]][1]
         out.at("ELIG-LEADER", "members.role", pos, value=leaders, count=leaders)
     sme = totals["panel.sme.current"]
     if not n or sme < params["sme_ratio_min"]:
@@ -70,12 +70,12 @@ def check(p: Proposal, out: Collector) -> None:
             ratio=_pct(sme),
             required=_pct(params["sme_ratio_min"]),
         )
-    if members is None or members.empty:
+    if members is None or not len(members):
         return
     member = named(members)
     columns = ("pos", "name", "registration", "is_eligible", "coached_last_year", "coached_3y")
     columns += ("original_member", "other_program", "consent_collect", "consent_public")
-    for row, is_member in zip(rows(members, *columns), member, strict=True):
+    for row, is_member in zip(members.tuples(*columns), member, strict=True):
         if is_member:
             _member(p, row, out, b_class)
     _owners(members, out)
@@ -155,10 +155,11 @@ def _history(p: Proposal, out: Collector, b_class: bool) -> None:
         out.at("ELIG-B-PRIOR", "proposal.prior_cluster")
     prior = p.fields.get("proposal.prior_members") or 0
     limit = params["replacement_ratio_max"]
-    members = p.tables.get("members")
+    members = p.rows.get("members")
     kept = 0
-    if members is not None and not members.empty:
-        kept = int((named(members) & (members["original_member"] == YES)).sum())
+    if members is not None:
+        originals = zip(named(members), members.column("original_member"), strict=True)
+        kept = sum(m and v == YES for m, v in originals)
     ratio = totals["panel.replacement.current"]
     if prior <= 0:
         detail = (
@@ -177,10 +178,10 @@ def _history(p: Proposal, out: Collector, b_class: bool) -> None:
 
 def _owners(members, out: Collector) -> None:
     """One finding on every row whose owner also owns another member (see derive)."""
-    dup = members[members["dup_owner"]]
-    for row in rows(dup, "pos", "name", "owner_name"):
-        others = dup[(dup["pos"] != row.pos) & (dup["owner_name"] == row.owner_name)]
-        names = "、".join([row.name or "?", *(n or "?" for n in others["name"])])
+    dup = [r for r in members.tuples("pos", "name", "owner_name", "dup_owner") if r.dup_owner]
+    for row in dup:
+        others = [o for o in dup if o.pos != row.pos and o.owner_name == row.owner_name]
+        names = "、".join([row.name or "?", *(o.name or "?" for o in others)])
         out.at("ELIG-DUP-OWNER", "members.owner_name", row.pos, value=row.owner_name, names=names)
 
 
@@ -209,29 +210,29 @@ def route_problems(p: Proposal) -> list[tuple[str, str]]:
     if not ubn:
         out.append(("unit.ubn", "請填寫提案單位的統一編號，才能確認提案單位資格"))
         return out
-    members = p.tables.get("members")
-    hits = members.loc[members["ubn"] == ubn] if members is not None and not members.empty else None
+    members = p.rows.get("members")
+    hits = [r for r in members if r.get("ubn") == ubn] if members is not None else []
     if route == params["route_unit"]:
-        if hits is not None and not hits.empty:
+        if hits:
             out.append(
                 (
                     "proposal.route",
-                    f"輔導單位提案的提案單位（統一編號 {ubn}）不可為本群聚成員，卻列於群聚成員表序 {int(hits['pos'].iloc[0]) + 1}",
+                    f"輔導單位提案的提案單位（統一編號 {ubn}）不可為本群聚成員，卻列於群聚成員表序 {hits[0]['pos'] + 1}",
                 )
             )
         return out
-    if hits is None or hits.empty:
+    if not hits:
         out.append(
             (
                 "proposal.route",
                 f"領導企業提案的提案單位須為本群聚成員，但統一編號 {ubn} 不在群聚成員表中",
             )
         )
-    elif not (hits["role"] == params["leader_role"]).any():
+    elif not any(r.get("role") == params["leader_role"] for r in hits):
         out.append(
             (
                 "proposal.route",
-                f"領導企業提案的提案單位須為本群聚的群聚領導企業，但統一編號 {ubn} 在群聚成員表序 {int(hits['pos'].iloc[0]) + 1} 不是群聚領導企業",
+                f"領導企業提案的提案單位須為本群聚的群聚領導企業，但統一編號 {ubn} 在群聚成員表序 {hits[0]['pos'] + 1} 不是群聚領導企業",
             )
         )
     if f.get("unit.it_consulting") != "無":

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
-from clusterbook.checks.derive import rows
 from clusterbook.findings import Collector
 from clusterbook.importers.clean import shown
 from clusterbook.proposal import Proposal
@@ -26,8 +23,8 @@ def check(p: Proposal, out: Collector) -> None:
     unit = p.fields.get("unit.ubn")
     if unit and not is_valid_ubn(unit):
         out.at("UBN-CHECKSUM", "unit.ubn", value=unit)
-    members = p.tables.get("members")
-    if members is not None and not members.empty:
+    members = p.rows.get("members")
+    if members is not None and len(members):
         _members(p, members, out)
     _text_lengths(p, out)
     _deadline(p, out)
@@ -40,9 +37,9 @@ def _members(p: Proposal, members, out: Collector) -> None:
     known = {(t.county, t.township) for t in p.program.townships}
     first_row: dict[str, tuple[int, str]] = {}
     ubn_ref = p.refs.get("members.ubn")
-    for row in rows(members, "pos", "revenue_physical", "revenue_online", "name"):
+    for row in members.tuples("pos", "revenue_physical", "revenue_online", "name"):
         physical, online = row.revenue_physical, row.revenue_online
-        if physical is pd.NA or online is pd.NA or abs(physical + online - 1) < 1e-6:
+        if physical is None or online is None or abs(physical + online - 1) < 1e-6:
             continue
         out.at(
             "MEMBER-REVENUE-SPLIT",
@@ -54,7 +51,7 @@ def _members(p: Proposal, members, out: Collector) -> None:
             online=_percent(online),
             sum=_percent(physical + online),
         )
-    for row in rows(members, "pos", "ubn", "name", "county", "township"):
+    for row in members.tuples("pos", "ubn", "name", "county", "township"):
         i = row.pos
         if row.ubn:
             if not is_valid_ubn(row.ubn):

@@ -10,8 +10,6 @@ import functools
 import re
 from typing import Any
 
-import pandas as pd
-
 from clusterbook.checks.derive import round_half_up
 from clusterbook.findings import Collector
 from clusterbook.importers.clean import shown
@@ -90,19 +88,15 @@ def _expected(p: Proposal, fid: str | None, index: int | None) -> str:
     if fid in p.totals:
         return _fmt(p.totals[fid])
     table, _, column = fid.partition(".")
-    frame = p.tables.get(table)
-    if index is not None and frame is not None and column in frame and "pos" in frame:
-        hit = frame.loc[frame["pos"] == index, column]
-        if not hit.empty:
-            return _fmt(hit.iloc[0])
-        return "（空白）"
+    rows = p.rows.get(table)
+    if index is not None and rows is not None and column in rows and "pos" in rows:
+        hit = [r.get(column) for r in rows if r["pos"] == index]
+        return _fmt(hit[0]) if hit else "（空白）"
     return "依原公式重新計算之值"
 
 
 def _fmt(value: Any) -> str:
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()  # a numpy scalar from a table column: show it as the sheet does
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and value != value):
         return "（空白）"
     if isinstance(value, bool):
         return "是" if value else "否"

@@ -3,7 +3,7 @@ channel), recommended stages, bonuses."""
 
 from __future__ import annotations
 
-from clusterbook.checks.derive import B_CLASS, as_int, rows
+from clusterbook.checks.derive import B_CLASS, as_int
 from clusterbook.findings import Collector
 from clusterbook.proposal import Proposal
 
@@ -67,13 +67,13 @@ def _work(p: Proposal, out: Collector) -> None:
 
 def _kpis(p: Proposal, out: Collector) -> None:
     basic = len(p.program.tables["kpis"].prefill)
-    kpis = p.tables.get("kpis")
+    kpis = p.rows.get("kpis")
+    custom = [] if kpis is None else [r for r in kpis if r["pos"] >= basic]
     if p.fields.get("proposal.category") == B_CLASS and p.totals["panel.channel.current"] == 0:
-        custom = [] if kpis is None else kpis.loc[kpis["pos"] >= basic, "pos"]
-        out.at("KPI-CHANNEL", "kpis.channel", int(custom.iloc[0]) if len(custom) else basic)
-    if kpis is None or kpis.empty:
+        out.at("KPI-CHANNEL", "kpis.channel", custom[0]["pos"] if custom else basic)
+    if kpis is None or not len(kpis):
         return
-    for row in rows(kpis, "pos", "name", "split_ok", "midterm", "final", "total"):
+    for row in kpis.tuples("pos", "name", "split_ok", "midterm", "final", "total"):
         if row.split_ok is False:
             mid, fin = as_int(row.midterm), as_int(row.final)
             out.at(
@@ -86,17 +86,16 @@ def _kpis(p: Proposal, out: Collector) -> None:
                 final=fin,
                 sum=mid + fin,
             )
-    custom = kpis[kpis["pos"] >= basic]
     labels = {c.name: c.label for c in p.program.tables["kpis"].columns}
     needed = ("unit", "evidence", "benefit")
-    for row in rows(custom, "pos", "name", *needed):
-        missing = [c for c in needed if getattr(row, c) is None]
+    for row in custom:
+        missing = [c for c in needed if row.get(c) is None]
         if missing:
             out.at(
                 "KPI-INCOMPLETE",
                 f"kpis.{missing[0]}",
-                row.pos,
-                name=row.name or "",
+                row["pos"],
+                name=row.get("name") or "",
                 missing="、".join(f"「{labels[c]}」" for c in missing),
             )
     cluster_type = p.fields.get("proposal.cluster_type")
@@ -104,27 +103,27 @@ def _kpis(p: Proposal, out: Collector) -> None:
     if letter is None:
         return
     facet = p.program.params["facets"][letter]["label"]
-    if not (custom["facet"] == facet).any():
-        pos = int(custom["pos"].iloc[0]) if not custom.empty else basic
+    if not any(r.get("facet") == facet for r in custom):
+        pos = custom[0]["pos"] if custom else basic
         out.at("KPI-FACET", "kpis.facet", pos, value=facet, cluster_type=cluster_type, facet=facet)
 
 
 def _levels(p: Proposal, out: Collector) -> None:
-    levels = p.tables["cluster_levels"]
-    missing = levels[levels["recommended"] & (levels["planned"] == 0)]
-    if missing.empty:
+    levels = list(p.rows["cluster_levels"].tuples("level", "recommended", "planned"))
+    missing = [(i, r.level) for i, r in enumerate(levels) if r.recommended and r.planned == 0]
+    if not missing:
         return
-    recommended = "+".join(levels.loc[levels["recommended"], "level"])
-    first = int(missing.index[0])
+    recommended = "+".join(r.level for r in levels if r.recommended)
+    names = "、".join(level for _, level in missing)
     out.at(
         "LEVELS-RECOMMENDED",
         "cluster_levels.ok",
-        first,
-        value="、".join(missing["level"]),
+        missing[0][0],
+        value=names,
         category=p.fields.get("proposal.category") or "",
         cluster_type=p.fields.get("proposal.cluster_type") or "",
         levels=recommended,
-        missing="、".join(missing["level"]),
+        missing=names,
     )
 
 

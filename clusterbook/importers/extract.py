@@ -12,14 +12,13 @@ import datetime as dt
 import functools
 from typing import Any
 
-import pandas as pd
-
 from clusterbook.findings import Collector
 from clusterbook.importers.clean import Cleaner, shown
 from clusterbook.importers.fieldmap import FieldMap
 from clusterbook.importers.normalize import NormalizeError
 from clusterbook.importers.rawbook import RawBook, RawSheet
 from clusterbook.proposal import Proposal
+from clusterbook.rows import Rows
 from clusterbook.workbook import a1
 from clusterbook.workbook.layout import TYPE_HINTS, build_layout
 from clusterbook.workbook.spec import Field, Matrix, Program, Table
@@ -47,10 +46,10 @@ def extract(
     for tid, table in program.tables.items():
         inputs = [c for c in table.columns if c.is_input and c.id in fmap.refs]
         if inputs:
-            proposal.tables[tid] = reader.table(table, inputs)
+            proposal.rows[tid] = reader.table(table, inputs)
     for mid, matrix in program.matrices.items():
         if matrix.value.id in fmap.refs:
-            proposal.tables[mid] = reader.matrix(matrix)
+            proposal.rows[mid] = reader.matrix(matrix)
     return proposal
 
 
@@ -203,7 +202,7 @@ class _Reader:
         self.out.at("FIELD-RANGE", f.id, index, where=where, value=shown(value), reason=reason)
         return None
 
-    def table(self, t: Table, inputs: list[Field]) -> pd.DataFrame:
+    def table(self, t: Table, inputs: list[Field]) -> Rows:
         sheet = self._sheet(self.refs[inputs[0].id].sheet)
         refs = [self.refs[c.id] for c in inputs]
         self._merges(t, sheet, refs)
@@ -247,14 +246,10 @@ class _Reader:
         columns = ["pos", *[c.name for c in t.columns if c.is_input or c.type == "label"]]
         if t.prefill:
             columns.append("work_item")
-        frame = pd.DataFrame(rows, columns=columns, dtype=object)  # keeps None, no str inference
-        frame["pos"] = frame["pos"].astype(int)
-        for f in inputs:
-            if f.type in DTYPES:
-                frame[f.name] = frame[f.name].astype(DTYPES[f.type])
-        return frame
+        dtypes = {"pos": "int64", **{f.name: DTYPES[f.type] for f in inputs if f.type in DTYPES}}
+        return Rows(columns, rows, dtypes)
 
-    def matrix(self, m: Matrix) -> pd.DataFrame:
+    def matrix(self, m: Matrix) -> Rows:
         """One record per member column and item: the 有/無 value and, when the form has
         one, its 說明 (the member columns are ``m.stride`` wide)."""
         ref = self.refs[m.value.id]
@@ -286,8 +281,11 @@ class _Reader:
                     )
                 records.append((j, i, item["facet"], item["level"], item["name"], raw, note))
         columns = ["member_index", "item_index", "facet", "level", "item", "value", "note"]
-        frame = pd.DataFrame(records, columns=columns, dtype=object)
-        return frame.astype({"member_index": int, "item_index": int})
+        return Rows(
+            columns,
+            [dict(zip(columns, r, strict=True)) for r in records],
+            {"member_index": "int64", "item_index": "int64"},
+        )
 
     def _merges(self, t: Table, sheet: RawSheet, refs) -> None:
         r1, r2 = refs[0].first_row, refs[0].last_row

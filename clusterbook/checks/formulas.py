@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 from typing import Any
 
 from clusterbook.checks.derive import round_half_up
@@ -35,7 +36,15 @@ def expected_formulas(
     program: str,
 ) -> dict[str, list[tuple[int, int, str, str, str | None, int | None]]]:
     """By sheet title: (row, col, formula, normalized, field id, table row) of every formula cell."""
+    from clusterbook.workbook.cache import pickled
+
     layout = build_layout(program)
+    here = Path(__file__).resolve()
+    code = [here, *(here.parent.parent / "workbook" / n for n in ("layout.py", "spec.py"))]
+    return pickled("formulas", layout.program.path, lambda: _formulas(layout), code)
+
+
+def _formulas(layout) -> dict[str, list[tuple[int, int, str, str, str | None, int | None]]]:
     out: dict[str, list] = {}
     for sheet, r, c, cell in layout.formula_cells():
         fid, index = cell.field_id, None

@@ -1,17 +1,27 @@
-"""A cache of generated templates: the same spec and renderer always give the same bytes,
-so ``clusterbook template`` copies a cached file instead of rebuilding it with openpyxl."""
+"""A cache of what a program's spec always gives: the same spec and code give the same result.
+
+``clusterbook template`` copies a cached template instead of rebuilding it with openpyxl, and
+every command loads the parsed spec and its layout from a pickle instead of parsing YAML and
+laying out the workbook again (see :func:`pickled`). The cache lives in ``$CLUSTERBOOK_CACHE``
+(default ``~/.cache/clusterbook``); a file that cannot be read or written is simply rebuilt.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from clusterbook import __version__
 from clusterbook.workbook.programs import SPEC_FILES, program_path
 
-RENDERER = ("spec.py", "layout.py", "xlsx.py", "a1.py", "printing.py")
+HERE = Path(__file__).resolve().parent
+RENDERER = tuple(HERE / n for n in ("spec.py", "layout.py", "xlsx.py", "a1.py", "printing.py"))
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -21,13 +31,26 @@ def cache_dir() -> Path:
     return Path(base)
 
 
-def cache_key(folder: Path) -> str:
-    """Changes whenever the spec files, the renderer code or clusterbook's version change."""
-    digest = hashlib.sha256(__version__.encode())
-    here = Path(__file__).resolve().parent
-    for path in [*(folder / n for n in SPEC_FILES), *(here / n for n in RENDERER)]:
+def cache_key(folder: Path, code: Iterable[Path] = RENDERER, where: str = "") -> str:
+    """Changes whenever the spec files, the code that builds from them or clusterbook's version
+    change (and ``where`` the folder is, for what records it)."""
+    digest = hashlib.sha256(f"{__version__}\0{where}".encode())
+    for path in [*(folder / n for n in SPEC_FILES), *code]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:20]
+
+
+def pickled(kind: str, folder: Path, build: Callable[[], T], code: Iterable[Path]) -> T:
+    """What ``build`` makes from the spec in ``folder``, kept as a pickle keyed by the spec and
+    ``code`` (the modules whose classes and logic it holds)."""
+    path = cache_dir() / f"{folder.name}-{kind}-{cache_key(folder, code, str(folder))}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())
+    except Exception:  # missing, unreadable or from other code: build it again
+        pass
+    value = build()
+    _store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return value
 
 
 def template_bytes(program: str = "dc112") -> bytes:
@@ -41,6 +64,12 @@ def template_bytes(program: str = "dc112") -> bytes:
     from clusterbook.workbook import xlsx
 
     data = xlsx.template_bytes(program)
+    _store(path, data)
+    return data
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write a cache file atomically (readers never see half a file)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
@@ -48,4 +77,3 @@ def template_bytes(program: str = "dc112") -> bytes:
         os.replace(tmp.name, path)
     except OSError:
         pass  # a read-only home: build every time
-    return data

@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from clusterbook.choices import KEY_REMOVED, choice_key, variants
@@ -173,8 +174,15 @@ class Layout:
 
 @functools.cache
 def build_layout(program: str = "dc112") -> Layout:
-    """The layout of a program's workbook (cached: it is pure)."""
-    return _Builder(load_program(program)).build()
+    """The layout of a program's workbook (cached in memory and on disk: it is pure)."""
+    from clusterbook.workbook.cache import pickled
+
+    prog = load_program(program)
+    here = Path(__file__).resolve()
+    code = [here.parent / n for n in ("layout.py", "spec.py", "a1.py")]
+    return pickled(
+        "layout", prog.path, _Builder(prog).build, [*code, here.parent.parent / "choices.py"]
+    )
 
 
 @dataclass

@@ -300,8 +300,16 @@ class Program:
 
 @functools.cache
 def load_program(program: str | Path = DEFAULT_PROGRAM) -> Program:
-    """Load and cross-check a program folder."""
+    """Load and cross-check a program folder (parsed once, then kept in the cache)."""
+    from clusterbook.workbook.cache import pickled
+
     path = program_path(program)
+    here = Path(__file__).resolve()
+    code = (here, here.parent / "programs.py", here.parent.parent / "choices.py")
+    return pickled("spec", path, lambda: _read_program(path), code)
+
+
+def _read_program(path: Path) -> Program:
     raw = {name: (path / name).read_bytes() for name in SPEC_FILES}
     spec_hash = hashlib.sha256(b"".join(name.encode() + b"\0" + raw[name] for name in SPEC_FILES))
 

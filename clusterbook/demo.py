@@ -48,26 +48,30 @@ class DemoResult:
     review: ReviewDemo | None = None
 
 
-def run_demo(folder: str | Path, *, program: str = "dc112", jobs: int = 1) -> DemoResult:
-    """Build everything in ``folder`` (a fresh register each time) and return what was made."""
+def run_demo(folder: str | Path, *, program: str = "dc112", jobs: int | None = None) -> DemoResult:
+    """Build everything in ``folder`` (a fresh register each time) and return what was made;
+    ``jobs`` worker processes fill and check the proposals (default: one per CPU)."""
     from clusterbook.annotate import annotate_xlsx, annotated_name
+    from clusterbook.batch import default_jobs
     from clusterbook.history import import_history
     from clusterbook.register import import_sources, load
     from clusterbook.register.export import export
     from clusterbook.samples import sample_history, sample_proposals
-    from clusterbook.workbook.fill import fill_file
-    from clusterbook.workbook.xlsx import write_template
+    from clusterbook.workbook.cache import template_bytes
+    from clusterbook.workbook.fill import write_filled
 
+    jobs = jobs or default_jobs()
     folder = Path(folder)
     (folder / "proposals").mkdir(parents=True, exist_ok=True)
     (folder / "annotated").mkdir(exist_ok=True)
     (folder / MARKER).write_text("clusterbook demo\n", encoding="utf-8")
     result = DemoResult(folder, folder / "proposal-template.xlsx")
-    write_template(str(result.template), program)
-    for key, data in sample_proposals(program):
-        path = folder / "proposals" / f"{key}.xlsx"
-        fill_file(str(result.template), data, str(path), program)
-        result.proposals.append(path)
+    result.template.write_bytes(template_bytes(program))
+    samples = [
+        (data, folder / "proposals" / f"{key}.xlsx") for key, data in sample_proposals(program)
+    ]
+    write_filled(samples, program, jobs)  # as applicants fill the template
+    result.proposals = [path for _, path in samples]
     result.register = folder / "clusterbook.sqlite"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{result.register}{suffix}").unlink(missing_ok=True)
@@ -83,26 +87,25 @@ def run_demo(folder: str | Path, *, program: str = "dc112", jobs: int = 1) -> De
         if not report.fatal:
             out = folder / "annotated" / annotated_name(report.source)
             result.annotated.append(annotate_xlsx(report.source, result.summary.findings(i), out))
-    result.review = run_review(folder / "review", result.template, result.register, program)
+    result.review = run_review(folder / "review", result.register, program, jobs)
     result.master = export(load(result.register), folder / "master.xlsx")
     return result
 
 
-def run_review(folder: Path, template: Path, register: Path, program: str) -> ReviewDemo:
+def run_review(folder: Path, register: Path, program: str, jobs: int = 1) -> ReviewDemo:
     """Three more A類 proposals, the committee's sheets filled with its scores, imported and
     ranked by the spec's default method into 評選結果.xlsx (beside ``folder``)."""
     from clusterbook import review
     from clusterbook.register import import_sources
     from clusterbook.review.samples import COMMITTEE, extra_proposals, fill_scores
-    from clusterbook.workbook.fill import fill_file
+    from clusterbook.workbook.fill import write_filled
 
     out = ReviewDemo()
     (folder / "proposals").mkdir(parents=True, exist_ok=True)
-    for key, data in extra_proposals(program):
-        path = folder / "proposals" / f"{key}.xlsx"
-        fill_file(str(template), data, str(path), program)
-        out.proposals.append(path)
-    out.imported = import_sources([str(p) for p in out.proposals], register)
+    extra = [(data, folder / "proposals" / f"{key}.xlsx") for key, data in extra_proposals(program)]
+    write_filled(extra, program, jobs)
+    out.proposals = [path for _, path in extra]
+    out.imported = import_sources([str(p) for p in out.proposals], register, jobs=jobs)
     plans, _ = review.sheet_layouts(register, COMMITTEE)
     out.sheets = review.write_sheets(plans, folder / "sheets")
     for plan, path in zip(plans, out.sheets, strict=True):

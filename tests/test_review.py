@@ -679,7 +679,7 @@ def test_demo_committee(base_db, tmp_path, template_file) -> None:
     from clusterbook.demo import run_review
 
     db = _copy(base_db, tmp_path / "clusterbook.sqlite")
-    out = run_review(tmp_path / "review", template_file, db, "dc112")
+    out = run_review(tmp_path / "review", db, "dc112")
     assert len(out.proposals) == 3 and len(out.sheets) == 6
     assert out.summary.exit_code == 0 and out.output.exists()
     a, b = out.results

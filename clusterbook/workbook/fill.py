@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
 from clusterbook.workbook.layout import Layout, build_layout
 from clusterbook.workbook.printing import fit_filled
-from clusterbook.workbook.xlsx import render, workbook_bytes
+from clusterbook.workbook.xlsx import rendered, workbook_bytes
 
 
 @dataclass
@@ -63,14 +64,33 @@ def fill(wb: Workbook, data: FormData, layout: Layout) -> None:
 
 
 def filled_workbook(data: FormData, program: str = "dc112") -> Workbook:
-    layout = build_layout(program)
-    wb = render(layout)
-    fill(wb, data, layout)
+    wb = rendered(program)
+    fill(wb, data, build_layout(program))
     return wb
 
 
 def filled_bytes(data: FormData, program: str = "dc112") -> bytes:
     return workbook_bytes(filled_workbook(data, program), growing_rows=True)
+
+
+def write_filled(items: list[tuple[FormData, Path]], program: str = "dc112", jobs: int = 1) -> None:
+    """Write each form's data, filled into the template, to its path (in ``jobs`` processes)."""
+    if jobs <= 1 or len(items) <= 1:
+        for data, path in items:
+            _write(data, path, program)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    rendered(program)  # workers start with the template in memory
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context) as pool:
+        list(pool.map(_write, *zip(*items, strict=True), [program] * len(items)))
+
+
+def _write(data: FormData, path: Path, program: str) -> None:
+    Path(path).write_bytes(filled_bytes(data, program))
 
 
 def fill_file(template: str, data: FormData, out: str, program: str = "dc112") -> None:

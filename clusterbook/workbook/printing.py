@@ -299,30 +299,27 @@ def fit_rows(ws: Worksheet, floors: dict[int, float], rows: set[int] | None = No
         spans[(m.min_row, m.min_col)] = (m.max_row - m.min_row + 1, m.max_col - m.min_col + 1)
     widths = {}
     need: dict[int, float] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            value = cell.value
-            if isinstance(value, str) and value.startswith("=") and cell.data_type == "f":
-                value = _formula_text(value)
-            if value is None:
-                continue
-            r, c = cell.row, cell.column
-            if rows is not None and r not in rows:
-                continue
-            height, ncols = spans.get((r, c), (1, 1))
-            if height > 1:
-                continue
-            if c not in widths:
-                widths[c] = column_pt(ws.column_dimensions[a1.col_letter(c)].width or 8.43)
-            width = sum(
-                widths.get(k) or column_pt(ws.column_dimensions[a1.col_letter(k)].width or 8.43)
-                for k in range(c, c + ncols)
-            )
-            size = float(cell.font.sz or BODY_PT) if cell.font else BODY_PT
-            text = _shown(value, cell.number_format)
-            wrap = cell.alignment.wrap_text if cell.alignment else False
-            n = lines(text, width, size) if wrap else text.count("\n") + 1
-            need[r] = max(need.get(r, 0.0), n * size * LINE + PADDING_PT)
+    for cell in list(ws._cells.values()):  # the cells there are (iter_rows makes the rest)
+        value = cell.value
+        if isinstance(value, str) and value.startswith("=") and cell.data_type == "f":
+            value = _formula_text(value)
+        if value is None:
+            continue
+        r, c = cell.row, cell.column
+        if rows is not None and r not in rows:
+            continue
+        height, ncols = spans.get((r, c), (1, 1))
+        if height > 1:
+            continue
+        for k in range(c, c + ncols):
+            if k not in widths:
+                widths[k] = column_pt(ws.column_dimensions[a1.col_letter(k)].width or 8.43)
+        width = sum(widths[k] for k in range(c, c + ncols))
+        size = float(cell.font.sz or BODY_PT) if cell.font else BODY_PT
+        text = _shown(value, cell.number_format)
+        wrap = cell.alignment.wrap_text if cell.alignment else False
+        n = lines(text, width, size) if wrap else text.count("\n") + 1
+        need[r] = max(need.get(r, 0.0), n * size * LINE + PADDING_PT)
     targets = rows if rows is not None else set(need) | set(floors)
     for r in targets:
         one_line = BODY_PT * LINE + PADDING_PT

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import pickle
 import re
 import zipfile
 from collections import defaultdict
@@ -111,6 +113,23 @@ def render(layout: Layout) -> Workbook:
     props.created = props.modified = FIXED_TIME
     wb.active = 1  # open on the eligibility panel, next to the instructions
     return wb
+
+
+def rendered(program: str = "dc112") -> Workbook:
+    """A fresh openpyxl copy of the program's template workbook, as :func:`render` makes it
+    (copied from a pickle kept in memory and in the cache: rendering takes seconds)."""
+    return pickle.loads(_rendered_pickle(program))
+
+
+@functools.cache
+def _rendered_pickle(program: str) -> bytes:
+    import openpyxl
+
+    from clusterbook.workbook.cache import RENDERER, pickled
+
+    layout = build_layout(program)
+    kind = f"workbook-openpyxl{openpyxl.__version__}"
+    return pickled(kind, layout.program.path, lambda: pickle.dumps(render(layout)), RENDERER)
 
 
 def template_bytes(program: str = "dc112") -> bytes:

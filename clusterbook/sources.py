@@ -22,6 +22,14 @@ def is_google(source: str) -> bool:
     return bool(_KEY.match(source)) and not source.endswith((".xlsx", ".xlsm"))
 
 
+def sheet_key(source: str) -> str:
+    """The key of a Google Sheet given by URL or key (an address that holds none, cleaned)."""
+    found = _URL.match(source)
+    if found:
+        return found.group(1)
+    return source if _KEY.match(source) else re.sub(r"[^A-Za-z0-9_-]+", "-", source).strip("-")
+
+
 def address_problem(source: str) -> str | None:
     """Why an address cannot be a Google Sheet, with what to do; None when it can."""
     if not source.startswith(("http://", "https://")) or _URL.match(source):

@@ -274,6 +274,55 @@ def test_pdf_without_libreoffice_says_so_in_chinese(built, tmp_path):
     assert (tmp_path / "p.docx").exists()  # the Word file is written all the same
 
 
+FAKE_SOFFICE = """#!{python}
+import pathlib, sys
+args = sys.argv[1:]
+with open({log!r}, "a", encoding="utf-8") as log:
+    log.write(" ".join(args) + "\\n")
+out = pathlib.Path(args[args.index("--outdir") + 1])
+out.mkdir(parents=True, exist_ok=True)
+for name in args[args.index("--outdir") + 2 :]:
+    (out / (pathlib.Path(name).stem + ".pdf")).write_bytes(b"%PDF-1.4 fake")
+"""
+
+
+def test_many_proposals_one_libreoffice_start(built, tmp_path):
+    """Several workbooks: one 提案計畫書 each, named after its file, in the -o folder; with
+    --pdf every document and member record goes through ONE LibreOffice start (a stand-in
+    soffice on PATH records its calls); an unreadable file is reported, the rest written."""
+    import os
+
+    bin_dir, log = tmp_path / "bin", tmp_path / "soffice.log"
+    bin_dir.mkdir()
+    fake = bin_dir / "soffice"
+    fake.write_text(FAKE_SOFFICE.format(python=sys.executable, log=str(log)), encoding="utf-8")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    clean, broken = built["tainan-alley"][0].source, built["penghu-sea"][0].source
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("a,b\n1,2\n", encoding="utf-8")
+    out, members = tmp_path / "docs", tmp_path / "members"
+    args = ["document", clean, broken, str(junk), "-o", str(out), "--members-dir", str(members)]
+    result = run(*args, "--pdf", env=env)
+    assert result.returncode == 2, result.stderr  # the unreadable file
+    assert "Traceback" not in result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "penghu-sea.提案計畫書.docx",
+        "penghu-sea.提案計畫書.pdf",
+        "tainan-alley.提案計畫書.docx",
+        "tainan-alley.提案計畫書.pdf",
+    ]
+    records = {d.name: len(list(d.glob("*.docx"))) for d in members.iterdir()}
+    assert records == {"tainan-alley": 11, "penghu-sea": 9}
+    assert len(list(members.glob("*/*.pdf"))) == 20
+    calls = log.read_text(encoding="utf-8").splitlines()
+    assert len(calls) == 1 and calls[0].count(".docx") == 22  # 2 documents + 20 records
+    assert "尚有 8 項錯誤" in result.stdout and "junk.xlsx" in result.stdout
+    single = run("document", clean, broken, "-o", str(out / "penghu-sea.提案計畫書.docx"))
+    assert single.returncode == 2 and "是檔案" in single.stderr
+
+
 # -- LibreOffice: the PDF -------------------------------------------------------------------------
 def assert_printed_whole(p, text: str, key: str) -> None:
     """Every member's name, every narrative's last sentence and every KPI evidence line of

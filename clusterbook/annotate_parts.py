@@ -70,7 +70,7 @@ _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _FORMULA = re.compile(rb"<f(\s[^<>]*)?(/>|>([^<]*)</f>)")
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3}[0-9]{1,7}):([A-Z]{1,3}[0-9]{1,7})"')
 _FINDING_REF = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
-_FORBIDDEN = (b"<!", b"<hyperlink", b"r:id=", b"<extLst", b' t="s"')
+_FORBIDDEN = (b"<hyperlink", b"r:id=", b"<extLst", b' t="s"')
 _ACTIVE = re.compile(rb'\s(activeTab|firstSheet)="\d+"')
 _LOCAL_ID = re.compile(rb'localSheetId="(\d+)"')
 
@@ -289,8 +289,6 @@ class _Book:
 # -- checks of one worksheet -----------------------------------------------------------------
 def _check_sheet(xml: bytes, title: str, program: str, styles: x.Styles) -> None:
     """Formulas only where the template has them, nothing linked, no earlier annotation."""
-    from clusterbook.checks.formulas import normalize_formula
-
     _plain(xml, "worksheet")
     for token in _FORBIDDEN:
         if token in xml:
@@ -302,17 +300,16 @@ def _check_sheet(xml: bytes, title: str, program: str, styles: x.Styles) -> None
         if m.group(1) or m.group(3) is None:
             raise NotPlain(f"{title}: a shared or array formula")
         row, col = _owner(xml, m.start())
-        if normalize_formula("=" + text(m.group(3))) != allowed.get((row, col)):
+        if _normalized(m.group(3)) != allowed.get((row, col)):
             raise NotPlain(f"{title}: a formula the template lacks")
-    marked = styles.ours()
-    if marked:
-        looks = _looks(program).get(title, {})
-        ids = b"|".join(b"%d" % i for i in sorted(marked))
-        for m in re.finditer(
-            rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^<>]*?\ss="(' + ids + rb')"[\s/>]', xml
-        ):
-            cell = (int(m.group(2)), a1.col_number(m.group(1).decode()))
-            if looks.get(cell) != marked[int(m.group(3))]:
+    looks = _looks(program).get(title, {})
+    for style, colour in styles.ours().items():
+        attr, at = b' s="%d"' % style, 0
+        while (at := xml.find(attr, at) + 1) > 0:
+            start = xml.rfind(b"<c ", 0, at)
+            if xml.find(b">", start, at) >= 0:
+                continue  # not an attribute of a cell
+            if looks.get(_owner(xml, at)) != colour:
                 raise NotPlain(f"{title}: a cell in an annotation colour")
 
 
@@ -322,6 +319,14 @@ def _owner(xml: bytes, at: int) -> tuple[int, int]:
     if m is None:
         raise NotPlain("a formula outside a cell")
     return int(m.group(2)), a1.col_number(m.group(1).decode())
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalized(raw: bytes) -> str:
+    """A formula's text in a worksheet, normalised (the same formulas recur in every copy)."""
+    from clusterbook.checks.formulas import normalize_formula
+
+    return normalize_formula("=" + text(raw))
 
 
 @functools.cache

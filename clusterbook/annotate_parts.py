@@ -69,6 +69,10 @@ _CELL_OPEN = re.compile(rb"<c[\s/>]")
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _FORMULA = re.compile(rb"<f(\s[^<>]*)?(/>|>([^<]*)</f>)")
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3}[0-9]{1,7}):([A-Z]{1,3}[0-9]{1,7})"')
+_ODD_VALUE = re.compile(rb"<v>([^<]*?[^0-9.eE+\-<][^<]*|[^<]*[eE]\+?[0-9]{3,}[^<]*)</v>")
+"""A value that is not a plain finite number (text, NaN, INF, 1e309): fine in a text cell."""
+_TEXT_TYPES = (b"str", b"s", b"inlineStr", b"e", b"b", b"d")
+_TYPE = re.compile(rb'\st="(\w+)"')
 _FINDING_REF = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
 _FORBIDDEN = (b"<hyperlink", b"r:id=", b"<extLst", b' t="s"')
 _ACTIVE = re.compile(rb'\s(activeTab|firstSheet)="\d+"')
@@ -302,6 +306,11 @@ def _check_sheet(xml: bytes, title: str, program: str, styles: x.Styles) -> None
         row, col = _owner(xml, m.start())
         if _normalized(m.group(3)) != allowed.get((row, col)):
             raise NotPlain(f"{title}: a formula the template lacks")
+    for m in _ODD_VALUE.finditer(xml):
+        start = xml.rfind(b"<c ", 0, m.start())
+        kind = _TYPE.search(xml, start, xml.find(b">", start))
+        if kind is None or kind.group(1) not in _TEXT_TYPES:
+            raise NotPlain(f"{title}: a number openpyxl cannot read or Excel cannot hold")
     looks = _looks(program).get(title, {})
     for style, colour in styles.ours().items():
         attr, at = b' s="%d"' % style, 0

@@ -266,7 +266,7 @@ class _Book:
         entry = (
             f'<sheet xmlns:r="{R_NS}" name="{RESULTS_SHEET}" sheetId="{max(ids) + 1}" '
             f'state="visible" r:id="{rid}"/>'
-        ).encode()
+        ).encode("ascii", "xmlcharrefreplace")
         if xml.count(b"<sheets>") != 1:
             raise NotPlain("sheets element")
         xml = xml.replace(b"<sheets>", b"<sheets>" + entry)

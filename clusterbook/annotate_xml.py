@@ -3,7 +3,8 @@
 :class:`Styles` appends fonts, fills and cell formats to a styles part; :func:`mark_cells` gives
 the marked cells their new formats; :func:`comments` and :func:`vml` are a sheet's comments part
 and legacy drawing; :func:`results_sheet` is the 檢核結果 worksheet; the rest are the small
-package parts (relationships, the custom property that marks the copy as annotated).
+package parts (relationships, the custom property that marks the copy as annotated). Text
+outside ASCII is written as character references, as openpyxl writes it.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ def comments(cells: dict[tuple[int, int], list[Finding]]) -> bytes:
     return (
         f'<comments xmlns="{MAIN}"><authors><author>{AUTHOR}</author></authors>'
         f"<commentList>{body}</commentList></comments>"
-    ).encode()
+    ).encode("ascii", "xmlcharrefreplace")
 
 
 def vml(cells: dict[tuple[int, int], list[Finding]], number: int) -> bytes:
@@ -262,7 +263,9 @@ def results_sheet(
         + '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
         "</worksheet>"
     )
-    return xml.encode(), [(kind, target, rid) for kind, target, rid in links]
+    return xml.encode("ascii", "xmlcharrefreplace"), [
+        (kind, target, rid) for kind, target, rid in links
+    ]
 
 
 def _text_cell(row: int, col: int, value, style: int) -> str:
@@ -282,7 +285,9 @@ def relationships(rels: list[tuple[str, str, str]], external: bool = False) -> b
         f'<Relationship Id="{rid}" Type="{kind}" Target={quoteattr(target)}{mode}/>'
         for kind, target, rid in rels
     )
-    return f'<Relationships xmlns="{PKG_RELS}">{body}</Relationships>'.encode()
+    return f'<Relationships xmlns="{PKG_RELS}">{body}</Relationships>'.encode(
+        "ascii", "xmlcharrefreplace"
+    )
 
 
 def add_relationship(xml: bytes, kind: str, target: str) -> tuple[bytes, str]:
@@ -294,7 +299,9 @@ def add_relationship(xml: bytes, kind: str, target: str) -> tuple[bytes, str]:
     rid = f"rId{n}"
     if xml.count(b"</Relationships>") != 1:
         raise NotPlain("relationships")
-    entry = f'<Relationship Id="{rid}" Type="{kind}" Target={quoteattr(target)}/>'.encode()
+    entry = f'<Relationship Id="{rid}" Type="{kind}" Target={quoteattr(target)}/>'.encode(
+        "ascii", "xmlcharrefreplace"
+    )
     return xml.replace(b"</Relationships>", entry + b"</Relationships>"), rid
 
 

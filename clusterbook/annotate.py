@@ -12,6 +12,9 @@ was annotated before first removes every mark the earlier run made (comments by
 :data:`AUTHOR`, cells in the annotation colours back to the template's look), so only current
 findings show.
 
+A plain workbook (a filled template) is copied part by part, editing only what changes
+(:mod:`clusterbook.annotate_parts`); any other goes through openpyxl, with the same result.
+
 The copy is best effort: a workbook too large to copy safely (see :data:`COPY_LIMIT`), or one
 openpyxl cannot read or write, gets a copy holding the 檢核結果 sheet alone, with a note saying
 why. The list of findings is always written.
@@ -22,7 +25,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,8 @@ COPY_LIMIT = 16 * 2**20
 MAX_TEXT = 32_767
 """Excel's limit on the characters of one cell."""
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
+PATHS: Counter[str] = Counter()
+"""How many copies this process wrote part by part ("parts") and through openpyxl ("openpyxl")."""
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 
@@ -60,8 +65,11 @@ def annotate_xlsx(source: str | Path, findings: list[Finding], output: str | Pat
     reason = _too_large(data)
     body = None
     if reason is None:
+        body = _fast_copy(data, findings)
+    if reason is None and body is None:
         try:
             body = workbook_bytes(_annotated_copy(data, findings))
+            PATHS["openpyxl"] += 1
         except Exception as exc:  # the copy is best effort; the findings list must be written
             reason = f"原活頁簿無法複製（{type(exc).__name__}）"
     if body is None:
@@ -74,6 +82,19 @@ def annotate_xlsx(source: str | Path, findings: list[Finding], output: str | Pat
     output = Path(output)
     output.write_bytes(body)
     return output
+
+
+def _fast_copy(data: bytes, findings: list[Finding]) -> bytes | None:
+    """The copy written part by part (:mod:`clusterbook.annotate_parts`), or None when the
+    workbook needs the openpyxl path."""
+    from clusterbook.annotate_parts import annotated_bytes
+
+    try:
+        body = annotated_bytes(data, findings)
+    except Exception:  # NotPlain, or anything unforeseen: the openpyxl path decides
+        return None
+    PATHS["parts"] += 1
+    return body
 
 
 def _too_large(data: bytes) -> str | None:

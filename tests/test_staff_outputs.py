@@ -5,6 +5,7 @@ columns."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -114,8 +115,9 @@ def _strings(proposal) -> set[str]:
 
 
 def _text(path: Path) -> str:
+    """Every part's text, character references resolved (openpyxl writes CJK as &#…;)."""
     with zipfile.ZipFile(path) as zf:
-        return "".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist())
+        return html.unescape("".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist()))
 
 
 def _others(folder: Path, mine: str, other: str) -> set[str]:

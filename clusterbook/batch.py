@@ -20,9 +20,14 @@ def default_jobs() -> int:
 
 
 def check_one(
-    source: str, today: dt.date | None = None, credentials: str | None = None, keep: bool = True
+    source: str,
+    today: dt.date | None = None,
+    credentials: str | None = None,
+    keep: bool = True,
+    frames: bool = False,
 ) -> Report:
-    """Check a file or a Google Sheets URL/key; ``keep=False`` drops the proposal (findings only)."""
+    """Check a file or a Google Sheets URL/key; ``keep=False`` drops the proposal (findings
+    only), ``frames=True`` makes its DataFrames here (in a worker, rather than in the parent)."""
     from clusterbook.importers import check_source
     from clusterbook.sources import is_google
 
@@ -34,6 +39,8 @@ def check_one(
         report = check_source(source, today=today)
     if not keep:
         report.proposal = None
+    elif frames and report.proposal is not None:
+        report.proposal.tables  # noqa: B018 (made now, sent back with the proposal)
     return report
 
 
@@ -53,11 +60,13 @@ def check_many(
     today: dt.date | None = None,
     credentials: str | None = None,
     proposals: bool = True,
+    frames: bool = False,
     progress: Callable[[Report], None] | None = None,
 ) -> list[Report]:
     """One report per source, in input order; ``progress`` is called as each one finishes.
 
-    ``proposals=False`` keeps the findings only (less to send back from worker processes).
+    ``proposals=False`` keeps the findings only (less to send back from worker processes);
+    ``frames=True`` has the workers make each proposal's DataFrames (for the register).
     """
     sources = list(sources)
     n = len(sources)
@@ -79,7 +88,7 @@ def check_many(
     )
     with pool:
         out = []
-        args = (sources, [today] * n, [credentials] * n, [proposals] * n)
+        args = (sources, [today] * n, [credentials] * n, [proposals] * n, [frames] * n)
         for report in pool.map(check_one, *args, chunksize=_chunk(n, jobs)):
             out.append(report)
             if progress:

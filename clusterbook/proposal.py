@@ -64,7 +64,6 @@ class Proposal:
         """Pickle the program by id (worker processes send proposals back to the parent)."""
         state = dict(self.__dict__)
         state["program"] = self.program.id
-        state["_frames"] = None  # made again from rows where needed
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -104,7 +104,9 @@ def import_sources(
             if progress:
                 progress(result)
 
-        check_many(list(sources), jobs=jobs, credentials=credentials, progress=register)
+        check_many(
+            list(sources), jobs=jobs, credentials=credentials, frames=True, progress=register
+        )
         summary.cross = _cross_findings(
             conn, [r.submission_id for r in summary.results if r.submission_id]
         )

@@ -16,7 +16,7 @@ import pytest
 
 from clusterbook import annotate
 from clusterbook.annotate import PATHS, _annotated_copy, annotate_xlsx
-from clusterbook.annotate_parts import NotPlain, annotated_bytes
+from clusterbook.annotate.parts import NotPlain, annotated_bytes
 from clusterbook.findings import Finding
 from clusterbook.importers import check_source
 from clusterbook.samples import random_proposal, sample_proposals

@@ -13,7 +13,7 @@ was annotated before first removes every mark the earlier run made (comments by
 findings show.
 
 A plain workbook (a filled template) is copied part by part, editing only what changes
-(:mod:`clusterbook.annotate_parts`); any other goes through openpyxl, with the same result.
+(:mod:`clusterbook.annotate.parts`); any other goes through openpyxl, with the same result.
 
 The copy is best effort: a workbook too large to copy safely (see :data:`COPY_LIMIT`), or one
 openpyxl cannot read or write, gets a copy holding the 檢核結果 sheet alone, with a note saying
@@ -85,9 +85,9 @@ def annotate_xlsx(source: str | Path, findings: list[Finding], output: str | Pat
 
 
 def _fast_copy(data: bytes, findings: list[Finding]) -> bytes | None:
-    """The copy written part by part (:mod:`clusterbook.annotate_parts`), or None when the
+    """The copy written part by part (:mod:`clusterbook.annotate.parts`), or None when the
     workbook needs the openpyxl path."""
-    from clusterbook.annotate_parts import annotated_bytes
+    from clusterbook.annotate.parts import annotated_bytes
 
     try:
         body = annotated_bytes(data, findings)

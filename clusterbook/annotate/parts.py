@@ -25,14 +25,14 @@ import re
 import zipfile
 from collections import defaultdict
 
-from clusterbook import annotate_xml as x
 from clusterbook.annotate import RESULTS_SHEET
-from clusterbook.annotate_xml import NotPlain
+from clusterbook.annotate import markup as x
+from clusterbook.annotate.markup import NotPlain
+from clusterbook.annotate.zipparts import BadPackage, Entry, deflated, entries, write
 from clusterbook.findings import Finding, for_applicant, ordered
 from clusterbook.importers.xmltext import encoding, string_item, text
 from clusterbook.outputs import ANNOTATED
 from clusterbook.workbook import a1
-from clusterbook.zipparts import BadPackage, Entry, deflated, entries, write
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -20,7 +20,10 @@ from clusterbook import __version__
 from clusterbook.workbook.programs import SPEC_FILES, program_path
 
 HERE = Path(__file__).resolve().parent
-RENDERER = tuple(HERE / n for n in ("spec.py", "layout.py", "xlsx.py", "a1.py", "printing.py"))
+RENDERER = (
+    *(HERE / n for n in ("spec.py", "layout.py", "xlsx.py", "a1.py", "printing.py")),
+    HERE.parent / "choices.py",  # the spelling variants the validations accept
+)
 T = TypeVar("T")
 
 

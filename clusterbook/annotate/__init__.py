@@ -134,12 +134,10 @@ def _annotated_copy(data: bytes, findings: list[Finding]):
                 by_cell[(f.sheet, *anchor)].append(f)
     for (sheet, row, col), items in by_cell.items():
         cell = wb[sheet].cell(row=row, column=col)
-        worst = min(items, key=lambda f: SEVERITIES.index(f.severity)).severity
-        colour = COLOURS[worst]
+        colour = worst_colour(items)
         cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
-        text = "\n\n".join(f"[{SEVERITY_LABELS[f.severity]} {f.rule}] {f.message}" for f in items)
-        comment = Comment(_literal(text), AUTHOR)
-        comment.width, comment.height = 360, min(60 + 40 * len(items), 400)
+        comment = Comment(note_text(items), AUTHOR)
+        comment.width, comment.height = 360, note_height(items)
         cell.comment = comment
     _results(wb, findings)
     return wb
@@ -206,15 +204,7 @@ def _results(wb, findings: list[Finding], note: str | None = None) -> None:
         ws.column_dimensions[c.column_letter].width = width
     listed = ordered(findings, wb.sheetnames)
     for row, f in enumerate(listed, start=2):
-        values = (
-            SEVERITY_LABELS[f.severity],
-            f.rule,
-            f.sheet,
-            f.cell,
-            f.message,
-            "" if f.value is None else str(f.value),
-        )
-        for col, value in enumerate(values, start=1):
+        for col, value in enumerate(results_row(f), start=1):
             _put(ws.cell(row=row, column=col), value)
             ws.cell(row=row, column=col).alignment = Alignment(wrap_text=col == 5, vertical="top")
         colour = COLOURS[f.severity]
@@ -230,6 +220,29 @@ def _results(wb, findings: list[Finding], note: str | None = None) -> None:
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
+
+
+def worst_colour(items: list[Finding]) -> str:
+    """The fill of a cell with these findings: the colour of the most severe."""
+    return COLOURS[min(items, key=lambda f: SEVERITIES.index(f.severity)).severity]
+
+
+def note_text(items: list[Finding]) -> str:
+    """The comment on a cell with these findings (literal text)."""
+    return _literal(
+        "\n\n".join(f"[{SEVERITY_LABELS[f.severity]} {f.rule}] {f.message}" for f in items)
+    )
+
+
+def note_height(items: list[Finding]) -> int:
+    """The comment box's height in pixels (it is 360 wide)."""
+    return min(60 + 40 * len(items), 400)
+
+
+def results_row(f: Finding) -> tuple[str, ...]:
+    """A finding's row on the 檢核結果 sheet, in the order of :data:`COLUMNS`."""
+    value = "" if f.value is None else str(f.value)
+    return (SEVERITY_LABELS[f.severity], f.rule, f.sheet, f.cell, f.message, value)
 
 
 def _put(cell, value: Any) -> None:

@@ -13,8 +13,17 @@ import posixpath
 import re
 from xml.sax.saxutils import escape, quoteattr
 
-from clusterbook.annotate import AUTHOR, COLOURS, COLUMNS, _literal
-from clusterbook.findings import SEVERITIES, SEVERITY_LABELS, Finding
+from clusterbook.annotate import (
+    AUTHOR,
+    COLOURS,
+    COLUMNS,
+    _literal,
+    note_height,
+    note_text,
+    results_row,
+    worst_colour,
+)
+from clusterbook.findings import Finding
 from clusterbook.workbook import a1
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -144,13 +153,9 @@ def _colour(fill: bytes) -> str | None:
     return m.group(1)[-6:].decode().upper() if m else None
 
 
-def worst(items: list[Finding]) -> str:
-    return COLOURS[min(items, key=lambda f: SEVERITIES.index(f.severity)).severity]
-
-
 def mark_cells(xml: bytes, cells: dict[tuple[int, int], list[Finding]], styles: Styles) -> bytes:
     """The worksheet with each cell of ``cells`` filled in its worst finding's colour."""
-    colours = {a1.cell(r, c).encode(): worst(items) for (r, c), items in cells.items()}
+    colours = {a1.cell(r, c).encode(): worst_colour(items) for (r, c), items in cells.items()}
     pattern = re.compile(rb'<c r="(' + b"|".join(colours) + rb')"([^<>]*?)(/?)>')
     seen = set()
 
@@ -170,17 +175,11 @@ def mark_cells(xml: bytes, cells: dict[tuple[int, int], list[Finding]], styles: 
     return xml
 
 
-def _note(items: list[Finding]) -> str:
-    return _literal(
-        "\n\n".join(f"[{SEVERITY_LABELS[f.severity]} {f.rule}] {f.message}" for f in items)
-    )
-
-
 def comments(cells: dict[tuple[int, int], list[Finding]]) -> bytes:
     """A comments part: one comment by :data:`AUTHOR` per cell."""
     body = "".join(
         f'<comment ref="{a1.cell(r, c)}" authorId="0" shapeId="0"><text>'
-        f'<t xml:space="preserve">{escape(_note(items))}</t></text></comment>'
+        f'<t xml:space="preserve">{escape(note_text(items))}</t></text></comment>'
         for (r, c), items in sorted(cells.items())
     )
     return (
@@ -193,7 +192,7 @@ def vml(cells: dict[tuple[int, int], list[Finding]], number: int) -> bytes:
     """The legacy drawing that holds a sheet's comment boxes (hidden until hovered)."""
     shapes = []
     for i, ((r, c), items) in enumerate(sorted(cells.items())):
-        height = min(60 + 40 * len(items), 400)
+        height = note_height(items)
         shapes.append(
             f'<v:shape id="_x0000_s{number * 1024 + 1 + i}" type="#_x0000_t202" '
             'style="position:absolute; margin-left:59.25pt;margin-top:1.5pt;'
@@ -228,14 +227,7 @@ def results_sheet(
     links, anchors = [], []
     for row, f in enumerate(listed, start=2):
         linked = f.sheet in titles and bool(f.cell)
-        values = (
-            SEVERITY_LABELS[f.severity],
-            f.rule,
-            f.sheet,
-            f.cell,
-            f.message,
-            "" if f.value is None else str(f.value),
-        )
+        values = results_row(f)
         kinds = ("severity", "top", "top", "link" if linked else "top", "wrap", "top")
         rows.append(
             "".join(

@@ -27,16 +27,13 @@ from collections import defaultdict
 
 from clusterbook.annotate import RESULTS_SHEET
 from clusterbook.annotate import markup as x
-from clusterbook.annotate.markup import NotPlain
+from clusterbook.annotate.markup import MAIN, PKG_RELS, R_NS, NotPlain
 from clusterbook.annotate.zipparts import BadPackage, Entry, deflated, entries, write
 from clusterbook.findings import Finding, for_applicant, ordered
 from clusterbook.importers.xmltext import encoding, string_item, text
 from clusterbook.outputs import ANNOTATED
 from clusterbook.workbook import a1
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OFFICE = "application/vnd.openxmlformats-officedocument."
 _SML = _OFFICE + "spreadsheetml."
 _RELS_TYPE = "application/vnd.openxmlformats-package.relationships+xml"

@@ -133,6 +133,12 @@ def run(cmd: list[str], *, cwd: Path | None = None, code: Path | None = None) ->
     return wall, usage.ru_maxrss // 1024
 
 
+def remove_register(db: Path) -> None:
+    """Delete a register and its SQLite journal files (each import starts afresh)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
 def median(cmd: list[str], repeat: int, *, setup=None, code=None) -> tuple[float, int]:
     walls, peaks = [], []
     for _ in range(repeat):
@@ -278,8 +284,7 @@ def waits(quick: bool, repeat: int, base: list[Path], work: Path, before: Path |
     db = work / "four.sqlite"
 
     def fresh() -> None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        remove_register(db)
 
     parts = [
         median(clusterbook("check", *four, "--format", "json"), repeat)[0],
@@ -341,8 +346,7 @@ def register(n: int, repeat: int, base: list[Path], work: Path) -> list[tuple[st
     db = work / "register.sqlite"
 
     def fresh() -> None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        remove_register(db)
 
     check_t, _ = median(clusterbook("check", *paths, "--format", "json", "--jobs", "2"), repeat)
     import_t, import_peak = median(

@@ -4,6 +4,7 @@ at 80 and 200 columns (option names, ids, file names and product names excepted)
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 import pytest
 import typer.main
@@ -67,6 +68,8 @@ def places(tmp_path_factory):
     write_xlsx(root, clean_data(), "filled.xlsx")
     (root / "notdb.sqlite").write_bytes(b"not a database at all, just text" * 100)
     sqlite3.connect(root / "empty.sqlite").close()
+    with closing(sqlite3.connect(root / "other.sqlite")) as other:  # a database of something else
+        other.execute("CREATE TABLE notes (text TEXT)")
     (root / "busy").mkdir()
     (root / "busy" / "mine.txt").write_text("x", encoding="utf-8")
     (root / "foreign.docx").write_bytes(b"PK\x03\x04 someone else's document")
@@ -153,7 +156,7 @@ WRONG = [
     ["history", "import", "{root}/notes.txt", "--register", "{root}/nowhere/h.sqlite"],
     ["history", "import", "{root}/notes.txt", "--register", "{root}/folder"],
     ["history", "import", "{root}/notes.txt", "--register", "{root}/notdb.sqlite"],
-    ["history", "import", "{root}/notes.txt", "--register", "{root}/empty.sqlite"],
+    ["history", "import", "{root}/notes.txt", "--register", "{root}/other.sqlite"],
     ["history", "list", "--register", "{root}/missing.sqlite"],
     ["history", "list", "--register", "{root}/notdb.sqlite"],
     ["review"],

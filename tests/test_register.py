@@ -281,6 +281,27 @@ def test_import_and_pivot_commands(tmp_path, files):
     assert missing.returncode == 2 and "clusterbook import" in missing.stderr
 
 
+def test_import_takes_a_register_another_import_is_creating(tmp_path, files):
+    """Between making the file and writing its first table, a new register is an empty SQLite
+    file; an import started in that moment uses it. A database of something else stays refused."""
+    source = str(files["hualien-valley"])
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    no_tables = tmp_path / "no-tables.sqlite"
+    sqlite3.connect(no_tables).close()
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+    before = other.read_bytes()
+    for db in (empty, no_tables):
+        result = run("import", source, "--register", str(db))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "新匯入 1" in result.stdout and len(snapshot(db)["submissions"]) == 1
+    refused = run("import", source, "--register", str(other))
+    assert refused.returncode == 2 and "不是總表資料庫" in refused.stderr.replace("\n", "")
+    assert other.read_bytes() == before
+
+
 def test_demo_runs_end_to_end(tmp_path):
     result = run("demo", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stdout + result.stderr

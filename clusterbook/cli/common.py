@@ -130,8 +130,9 @@ def jobs(value: int | None) -> int:
     return value
 
 
-def require(register: Path) -> None:
-    """An existing register, or a usage error that says how to make one."""
+def require(register: Path, *, fresh: bool = False) -> None:
+    """An existing register, or a usage error that says how to make one (``fresh``: an
+    empty SQLite file, such as one another import is creating, will do)."""
     if register.is_dir():
         raise UsageError(f"{register} 是資料夾：--register 要指定總表資料庫檔案。")
     if not register.exists():
@@ -140,7 +141,7 @@ def require(register: Path) -> None:
         )
     from clusterbook.register.store import is_register
 
-    if not is_register(register):
+    if not is_register(register, fresh=fresh):
         raise UsageError(
             f"{register} 不是總表資料庫（或已損毀）：請以 --register 指定 clusterbook import "
             "建立的檔案。"
@@ -169,7 +170,7 @@ def writable_register(register: Path) -> None:
             f"資料夾 {register.parent} 不存在：請先建立它，或以 --register 指定其他位置。"
         )
     if register.exists():
-        require(register)
+        require(register, fresh=True)
 
 
 def output_file(

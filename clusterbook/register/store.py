@@ -155,21 +155,23 @@ def _add_years(conn: sqlite3.Connection) -> None:
         raise
 
 
-def is_register(path: str | Path) -> bool:
+def is_register(path: str | Path, *, fresh: bool = False) -> bool:
     """Whether ``path`` is a register (an SQLite file with the submissions table), opened
-    read-only so that a file that is not one is never changed."""
+    read-only so that a file that is not one is never changed.
+
+    ``fresh``: also an SQLite file with no tables at all, which is what another import sees
+    while it creates the register, between making the file and writing its first table.
+    """
     try:
         uri = Path(path).resolve().as_uri() + "?mode=ro"
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            found = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions'"
-            ).fetchone()
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         finally:
             conn.close()
     except sqlite3.Error:
         return False
-    return found is not None
+    return "submissions" in names or (fresh and not names)
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:

@@ -10,8 +10,9 @@ sees when it is equivalent.
     python benchmarks/mutation.py --resume plan   # go on where plan's time limit stopped it
     python benchmarks/mutation.py --minutes 30    # give each module 30 minutes, not its own
     python benchmarks/mutation.py --report        # rewrite MUTATION.md from the last runs
+    python benchmarks/mutation.py --workers 2     # two mutants at a time (a quiet machine)
 
-One worker (the machine is shared); each module runs in its own folder under
+One worker by default (the machine is shared); each module runs in its own folder under
 benchmarks/.mutation/ with its own test selection, so a survivor costs seconds, not minutes.
 Each module has a time limit (MODULES); mutants not reached by then are reported as not run.
 Not part of .ci/run: run it before a release and keep MUTATION.md true.
@@ -115,14 +116,6 @@ EQUIVALENT = [
         " than 1 and at least 1 are the same test",
     ),
     (
-        "eligibility",
-        "check",
-        "member, strict=True)",
-        "member, ",
-        "the rows and the member mask are taken from the same table, so they are always as long:"
-        " zip's strict flag never matters",
-    ),
-    (
         "derive",
         "as_int",
         "(isinstance(value, float) and math.isnan(value))",
@@ -166,6 +159,9 @@ EQUIVALENT = [
 # Modules whose lines are SQL: a mutant that only changes the case of a line's SQL is
 # equivalent (SQLite reads keywords and names, and LIKE's ASCII letters, regardless of case).
 SQL_CASE = {"crosscheck"}
+# Modules whose every zip pairs columns of one table: its strict flag never matters.
+SAME_LENGTH_ZIPS = {"derive", "eligibility"}
+_STRICT = re.compile(r",?\s*strict=\w+|,\s*(?=\))")
 
 
 def mutmut(folder: Path, *args: str, log=None, minutes: float | None = None) -> str:
@@ -215,7 +211,7 @@ def prepare(name: str) -> Path:
     return folder
 
 
-def run(name: str, minutes: float | None, mode: str = "new") -> None:
+def run(name: str, minutes: float | None, mode: str = "new", workers: int = 1) -> None:
     """Mutate one module. ``mode`` "again": only re-run its last unexplained survivors (after
     new tests);
     "resume": go on with the mutants its last run did not reach."""
@@ -228,9 +224,10 @@ def run(name: str, minutes: float | None, mode: str = "new") -> None:
     print(f"mutating {MODULES[name][0]} …", flush=True)
     start = time.monotonic()
     with (folder / "mutmut.log").open("w" if mode == "new" else "a", encoding="utf-8") as log:
-        mutmut(folder, "run", "--max-children", "1", *names, log=log, minutes=minutes)
+        mutmut(folder, "run", "--max-children", str(workers), *names, log=log, minutes=minutes)
     seconds = time.monotonic() - start
     (folder / "load.txt").write_text(f"{os.getloadavg()[1]:.1f}\n", "utf-8")
+    (folder / "workers.txt").write_text(f"{workers}\n", "utf-8")
     if mode != "new":
         seconds += float(_read(name, "seconds.txt") or 0)
         minutes = (minutes or 0) + float(_read(name, "minutes.txt") or 0)
@@ -301,6 +298,15 @@ def reason(name: str, mutant: str, diff: str) -> str | None:
             and any(new in x for x in added)
         ):
             return why
+    if (
+        name in SAME_LENGTH_ZIPS
+        and len(removed) == len(added) == 1
+        and _STRICT.sub("", removed[0][1:]) == _STRICT.sub("", added[0][1:])
+    ):
+        return (
+            "only zip's strict flag changes: every zip in this module pairs columns of one table"
+            " (or lists made from them, one item per row), which are always as long"
+        )
     return None
 
 
@@ -323,7 +329,7 @@ def report() -> str:
     for name, (path, tests, _minutes) in MODULES.items():
         found = results(name)
         if not found:
-            rows.append(f"| `{path}` | not run | | | | | | | |")
+            rows.append(f"| `{path}` | not run | | | | | | | | |")
             notes.append(f"- `{path}` was not run.")
             continue
         statuses = [s for _, s in found]
@@ -345,35 +351,36 @@ def report() -> str:
         rows.append(
             f"| `{path}` | "
             + " | ".join(str(counts[k]) for k in keys)
-            + f" | {seconds // 60} min {seconds % 60:02d} s | {_read(name, 'load.txt') or '?'} |"
+            + f" | {seconds // 60} min {seconds % 60:02d} s | {_read(name, 'workers.txt') or 1}"
+            + f" | {_read(name, 'load.txt') or '?'} |"
         )
         if counts["unchecked"]:
             notes.append(
                 f"- `{path}`: {counts['unchecked']} of {counts['mutants']} mutants were not reached"
-                f" in the {seconds // 60} min {seconds % 60:02d} s its runs were given (one"
-                " worker; mutmut runs the mutants whose tests are quickest first)."
+                f" in the {seconds // 60} min {seconds % 60:02d} s its runs were given (mutmut runs"
+                " the mutants whose tests are quickest first)."
             )
         notes.append(f"- `{path}` is judged by " + ", ".join(f"`{t}`" for t in tests) + ".")
         for mutant, diff, why in unexplained + explained:
             details.append(f"### `{mutant}`\n\n{why or OPEN}\n")
             details.append(f"```diff\n{diff}\n```\n")
-    total = "| **all** | " + " | ".join(str(totals[k]) for k in keys) + " | | |"
+    total = "| **all** | " + " | ".join(str(totals[k]) for k in keys) + " | | | |"
     return "\n".join(
         [
             "# Mutation testing",
             "",
-            f"Written by `python benchmarks/mutation.py` (mutmut, one worker) on {stamp}.",
+            f"Written by `python benchmarks/mutation.py` (mutmut) on {stamp}.",
             "Each module is mutated alone and judged by the fast tests that pin it (below).",
             "A survivor is a mutant no test noticed; each is either explained below as",
             "equivalent (it changes no verdict and no number a user sees) or is a missing test.",
             "In `clusterbook/checks/` and the normaliser, lines whose only Chinese text is a",
             "message's wording are not mutated (`WORDING` in `benchmarks/mutation.py`).",
-            "*load* is the machine's 5-minute load average when the module's run ended (the runs",
-            "share the machine; a load above its cores slows every mutant).",
+            "*workers* is how many mutants ran at a time; *load* is the machine's 5-minute load",
+            "average when the module's run ended (a load above its 2 cores slows every mutant).",
             "",
             "| module | mutants | killed | survived, equivalent | survived, not explained |"
-            " not run (time limit) | timeout or other | time | load |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            " not run (time limit) | timeout or other | time | workers | load |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             *rows,
             total,
             "",
@@ -399,6 +406,9 @@ def main() -> int:
     parser.add_argument(
         "--resume", action="store_true", help="go on with the mutants the last run did not reach"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="mutants run at a time (default 1: a shared machine)"
+    )
     args = parser.parse_args()
     unknown = set(args.modules) - set(MODULES)
     if unknown:
@@ -406,7 +416,7 @@ def main() -> int:
     if not args.report:
         for name in args.modules or MODULES:
             mode = "again" if args.again else "resume" if args.resume else "new"
-            run(name, args.minutes or MODULES[name][2], mode)
+            run(name, args.minutes or MODULES[name][2], mode, args.workers)
     REPORT.write_text(report() + "\n", encoding="utf-8")
     print(f"wrote {REPORT.relative_to(ROOT)}")
     return 0

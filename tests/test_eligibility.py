@@ -473,6 +473,75 @@ def test_what_each_finding_says(layout, edit, rule, where, values, says):
     assert says in found[0].message, found[0].message
 
 
+@pytest.mark.parametrize(
+    ("coached_3y", "coached_last_year", "field"),
+    [("有", "有", "members.coached_3y"), ("無", "有", "members.coached_last_year")],
+)
+def test_a_new_b_class_member_coached_before_is_named_with_its_answer(
+    layout, coached_3y, coached_last_year, field
+):
+    """B類 of 15 members of last year; the sixth (田中米粉工坊) is new and was coached."""
+    data = uniform("B類", 15)
+    members(data)[5].update(
+        {
+            "members.original_member": "無",
+            "members.coached_3y": coached_3y,
+            "members.coached_last_year": coached_last_year,
+        }
+    )
+    found = [f for f in check_data(data).findings if f.rule == "ELIG-COACHED-3Y"]
+    assert [(f.sheet, f.cell, f.value) for f in found] == [(*cell(layout, field, 5), "有")]
+    assert found[0].message.endswith(
+        "田中米粉工坊 為B類新增成員（前一年非本群聚成員），三年內曾受數位群聚輔導，"
+        "不符參與資格；請更換成員或更正資料。"
+    )
+
+
+def test_an_owner_of_a_nameless_row_names_it_as_a_question_mark(layout):
+    """The fourth row has 田中茶具行's owner but no 企業名稱: both rows name the other, and the
+    nameless one is 「?」."""
+    data = uniform()
+    members(data)[3].update(
+        {"members.owner_name": "莊穎明", "members.owner_mobile": "0993319573", "members.name": None}
+    )
+    found = [f for f in check_data(data).findings if f.rule == "ELIG-DUP-OWNER"]
+    assert [(f.cell, f.value) for f in found] == [
+        (cell(layout, "members.owner_name", 1)[1], "莊穎明"),
+        (cell(layout, "members.owner_name", 3)[1], "莊穎明"),
+    ]
+    assert "負責人「莊穎明」同時為 田中茶具行、? 的負責人；" in found[0].message
+    assert "負責人「莊穎明」同時為 ?、田中茶具行 的負責人；" in found[1].message
+
+
+@pytest.mark.parametrize("category", ["A類", "B類"])
+def test_a_field_map_without_the_members_table_is_judged_as_no_members(
+    layout, monkeypatch, category
+):
+    """A field map that lists no member column gives the proposal no members table at all:
+    0 members, no leader, 0% SMEs, and for B類 none of last year's 15 kept (100% replaced)."""
+    import clusterbook.importers.extract as extract
+
+    read = extract.extract
+
+    def without_members(*args, **kwargs):
+        proposal = read(*args, **kwargs)
+        del proposal.rows["members"]
+        return proposal
+
+    monkeypatch.setattr(extract, "extract", without_members)
+    report = check_data(uniform(category, 15))
+    found = {f.rule: (f.cell, f.value) for f in report.findings}
+    assert found["ELIG-MEMBERS-MIN"] == (cell(layout, "members.name", 0)[1], 0)
+    assert found["ELIG-LEADER"] == (cell(layout, "members.role", 0)[1], 0)
+    assert found["ELIG-SME-RATIO"] == (cell(layout, "panel.sme.current")[1], "0%")
+    replaced = [f.message for f in report.findings if f.rule == "ELIG-REPLACEMENT"]
+    if category == "B類":
+        assert found["ELIG-REPLACEMENT"][1] == "100%"
+        assert "前一年本群聚成員 15 家，本年度仍參加者 0 家，更換 15 家" in replaced[0]
+    else:
+        assert replaced == []
+
+
 def test_more_original_members_than_last_year_says_both_counts(layout):
     data = uniform("B類", 16)
     _b_kept_all_of_fewer(data)

@@ -82,8 +82,8 @@ def check(p: Proposal, out: Collector) -> None:
 
 
 def _member(p: Proposal, row, out: Collector, b_class: bool) -> None:
-    """The rules of one member row."""
-    name = row.name or ""
+    """The rules of one member row (a member has a name: see derive.named)."""
+    name = row.name
     if not row.is_eligible:
         registration = row.registration
         if registration is None:

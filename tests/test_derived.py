@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tests import figures
-from tests.helpers import check_data, rules
+from tests.helpers import check_data, clean_data, rules
 from tests.limits import uniform
 
 
@@ -51,6 +51,22 @@ def test_tiers_of_the_towns():
     assert "TOWNSHIP-COUNTY" in rules(report)  # 吉安鄉 is not in 臺東縣
     # 分群3–4: 臺中市大安區, 花蓮縣光復鄉, 瑞穗鄉, 南投縣名間鄉, 臺東縣池上鄉 = 5 of 12
     assert report.proposal.totals["panel.tier.current"] == pytest.approx(5 / 12)
+
+
+@pytest.mark.parametrize(
+    ("town", "reason"),
+    [
+        ("池上鄉", "「池上鄉」位於臺東縣，不是花蓮縣的鄉鎮市區"),
+        ("幸福鄉", "「幸福鄉」不是花蓮縣的鄉鎮市區（附件三查無此名稱）"),
+    ],
+)
+def test_a_town_of_another_county_or_of_none_says_which(town, reason):
+    """The third member (花蓮縣) is given a town of 臺東縣, then a town 附件三 does not list."""
+    data = clean_data()
+    data.tables["members"][2]["members.township"] = town
+    found = [f for f in check_data(data).findings if f.rule == "TOWNSHIP-COUNTY"]
+    assert [(f.cell, f.value) for f in found] == [("J8", town)]
+    assert reason in found[0].message
 
 
 def test_member_flags():

@@ -218,6 +218,31 @@ def test_b_class_needs_a_digital_channel_kpi(layout):
     assert at(report, "KPI-CHANNEL") == [cell(layout, "kpis.channel", 3)]
 
 
+def test_kpi_findings_go_to_the_first_custom_row_after_a_blank_one(layout):
+    """The first row after the 3 basic KPIs is left blank: the B類 channel and the stressed
+    facet (商模數位創新 → 資訊加值力(I)) are asked for on the first custom KPI, the fifth row."""
+    data = b_class(15, prior=10, kept=7)
+    kpis = data.tables["kpis"]
+    for k in kpis:
+        k.pop("kpis.channel", None)
+    kpis.insert(3, {})
+    kpis[4]["kpis.facet"] = "組織凝聚力(O)"
+    report = check_data(data)
+    assert at(report, "KPI-CHANNEL") == [cell(layout, "kpis.channel", 4)]
+    assert at(report, "KPI-FACET") == [cell(layout, "kpis.facet", 4)]
+    facet = next(f for f in report.findings if f.rule == "KPI-FACET")
+    assert facet.value == "資訊加值力(I)"
+    assert "商模數位創新強調資訊加值力(I)，但自訂績效指標中沒有該面向的指標" in facet.message
+
+
+def test_a_blank_cluster_type_asks_for_it_and_for_no_facet(layout):
+    data = clean_data()
+    data.fields["proposal.cluster_type"] = None
+    report = check_data(data)
+    assert at(report, "FIELD-REQUIRED") == [cell(layout, "proposal.cluster_type")]
+    assert "KPI-FACET" not in rules(report)
+
+
 def test_custom_kpis_need_unit_evidence_and_benefit(layout):
     data = clean_data()
     data.tables["kpis"][4].update({"kpis.unit": None, "kpis.benefit": None})
@@ -355,6 +380,13 @@ def _unit(**values):
     return edit
 
 
+def _proposal(**values):
+    def edit(data):
+        data.fields.update({f"proposal.{k}": v for k, v in values.items()})
+
+    return edit
+
+
 def _same_owner(data):
     data.tables["members"][3].update(
         {"members.owner_name": "莊穎明", "members.owner_mobile": "0993319573"}
@@ -451,6 +483,20 @@ SAID = [
         [("unit.it_consulting", None)],
         ["有"],
         "領導企業提案的提案單位不得為資訊服務、管理顧問公司",
+    ),
+    (
+        _proposal(route=None),
+        "ELIG-ROUTE",
+        [("proposal.route", None)],
+        [None],
+        "請選擇提案方式（領導企業提案或輔導單位提案）；",
+    ),
+    (
+        _unit(ubn=None),
+        "ELIG-ROUTE",
+        [("unit.ubn", None)],
+        [None],
+        "請填寫提案單位的統一編號，才能確認提案單位資格；",
     ),
     (
         _unit(ubn="41909982"),  # 田中茶具行: a member, but not the leader

@@ -745,6 +745,10 @@ def test_clean_choice_aliases() -> None:
     assert clean_choice("輔導 單位", routes).value == "輔導單位提案"  # spaces never count
     assert clean_choice("領導企業提案", routes).notes == ()
     fails(clean_choice, "企業", "不在可選清單中", table=routes)
+    # a cell of nothing but a character the choice key drops (an emoji variation selector) is
+    # not blank to the text cleaner, and no choice either
+    fails(clean_choice, "\ufe0f", "不在可選清單中", table=routes)
+    assert clean_choice(" \u3000 ", routes) == Cleaned(None, " \u3000 ", ("去除前後空白",))
 
 
 def test_a_choice_key_reads_a_cell_as_a_spreadsheet_formula_does() -> None:

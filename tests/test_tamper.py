@@ -145,6 +145,23 @@ def test_tampering_is_found_end_to_end_and_names_what_the_cell_should_show(clean
 
 
 @pytest.mark.parametrize(
+    "index",
+    [1, 20],
+    ids=["a member without a town", "a row below the last member"],
+)
+def test_a_tampered_cell_whose_formula_gives_nothing_should_show_a_blank(layout, index):
+    """分群 of a member with no 鄉鎮市區, and of an empty row, is blank: the message says so."""
+    data = clean_data()
+    data.tables["members"][1]["members.township"] = None
+    ref = layout.fields["members.tier"]
+    r, c = ref.cell_at(index)
+    report = check_data(data, edits={(ref.sheet, r, c): (12_345, None)})
+    found = [f for f in report.findings if f.rule == "FORMULA-TAMPERED"]
+    assert [(f.sheet, f.cell, f.value) for f in found] == [(ref.sheet, a1.cell(r, c), 12_345)]
+    assert "現被改為「12345」；系統已依原公式重新計算（應為 （空白））" in found[0].message
+
+
+@pytest.mark.parametrize(
     ("typed", "warned"),
     [
         # what was typed over 營業稅 (小計 548,000 → 27,400), the BUDGET-TAX warning's value

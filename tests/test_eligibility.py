@@ -471,6 +471,20 @@ SAID = [
         "提案單位須能開立統一發票，本欄為「無」",
     ),
     (
+        _unit(invoice=None),
+        "ELIG-INVOICE",
+        [("unit.invoice", None)],
+        ["（空白）"],
+        "提案單位須能開立統一發票，本欄為「（空白）」",
+    ),
+    (
+        _unit(consent_public=None),
+        "ELIG-CONSENT",
+        [("unit.consent_public", None)],
+        ["（空白）"],
+        "提案單位「",
+    ),
+    (
         _same_owner,
         "ELIG-DUP-OWNER",
         [("members.owner_name", 1), ("members.owner_name", 3)],
@@ -596,6 +610,20 @@ def test_more_original_members_than_last_year_says_both_counts(layout):
         (*cell(layout, "proposal.prior_members"), 15)
     ]
     assert "標示前一年為本群聚成員者 16 家，多於所填前一年本群聚成員家數 15 家" in found[0].message
+
+
+def test_a_b_cluster_of_one_member_last_year_is_compared_with_that_one(layout):
+    """前一年本群聚成員 1 家 (the least that is a count): 15 members all say they were last
+    year's, so 15 kept of 1 is more than there were, and nothing is replaced (no ratio finding)."""
+    data = uniform("B類", 15)
+    data.fields["proposal.prior_members"] = 1
+    report = check_data(data)
+    assert "ELIG-REPLACEMENT" not in rules(report)
+    found = [f for f in report.findings if f.rule == "ELIG-PRIOR-COUNT"]
+    assert [(f.sheet, f.cell, f.value) for f in found] == [
+        (*cell(layout, "proposal.prior_members"), 1)
+    ]
+    assert "標示前一年為本群聚成員者 15 家，多於所填前一年本群聚成員家數 1 家" in found[0].message
 
 
 def test_a_proposal_without_members_breaks_the_member_rules_and_nothing_else_fails(layout):

@@ -44,7 +44,11 @@ MODULES = {
         [*FAST, "tests/test_eligibility.py"],
         12,
     ),
-    "derive": ("clusterbook/checks/derive.py", ["tests/test_derived.py", *FAST], 7),
+    "derive": (
+        "clusterbook/checks/derive.py",
+        ["tests/test_derived.py", *FAST, "tests/test_eligibility.py"],
+        7,
+    ),
     "fields": ("clusterbook/checks/fields.py", FAST, 4),
     "plan": ("clusterbook/checks/plan.py", FAST, 5),
     "formulas": ("clusterbook/checks/formulas.py", ["tests/test_tamper.py"], 3),
@@ -116,14 +120,6 @@ EQUIVALENT = [
         " than 1 and at least 1 are the same test",
     ),
     (
-        "derive",
-        "as_int",
-        "(isinstance(value, float) and math.isnan(value))",
-        "value is None or value is pd.NA or (",
-        "every table number reaches as_int from a nullable Int64 column (an int or pd.NA), never"
-        " as a float, so only the float/NaN clause changes and it is never true",
-    ),
-    (
         "crosscheck",
         "_cell",
         "if pos is None else",
@@ -161,7 +157,12 @@ EQUIVALENT = [
 SQL_CASE = {"crosscheck"}
 # Modules whose every zip pairs columns of one table: its strict flag never matters.
 SAME_LENGTH_ZIPS = {"derive", "eligibility"}
-_STRICT = re.compile(r",?\s*strict=\w+|,\s*(?=\))")
+_STRICT = re.compile(r",?\s*strict=\w+|,\s*(?=\))|\s+")
+
+
+def _unstrict(lines: list[str]) -> str:
+    """Diff lines (without their +/-) joined, without zip's strict flag and without spaces."""
+    return _STRICT.sub("", "".join(x[1:] for x in lines))
 
 
 def mutmut(folder: Path, *args: str, log=None, minutes: float | None = None) -> str:
@@ -185,15 +186,18 @@ def mutmut(folder: Path, *args: str, log=None, minutes: float | None = None) -> 
     return out or ""
 
 
-def prepare(name: str) -> Path:
+def prepare(name: str, fresh: bool = True) -> Path:
     """A folder for one module: the sources and tests, and a pyproject.toml whose [tool.mutmut]
-    mutates that module with its own tests (mutmut reads its settings from the folder)."""
+    mutates that module with its own tests (mutmut reads its settings from the folder).
+    ``fresh``: start over; otherwise only the settings are written again (the module's tests
+    may have changed since its last run)."""
     path, tests, _minutes = MODULES[name]
     folder = WORK / name
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    for part in ("clusterbook", "tests"):
-        (folder / part).symlink_to(ROOT / part, target_is_directory=True)
+    if fresh:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for part in ("clusterbook", "tests"):
+            (folder / part).symlink_to(ROOT / part, target_is_directory=True)
     project = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     project = project[: project.index("[tool.mutmut]")] if "[tool.mutmut]" in project else project
     selection = ", ".join(f'"{t}"' for t in tests)
@@ -219,8 +223,7 @@ def run(name: str, minutes: float | None, mode: str = "new", workers: int = 1) -
     names = [m for m, d in survivors(name) if not reason(name, m, d)] if mode == "again" else []
     if mode == "again" and not names:
         return
-    if mode == "new":
-        folder = prepare(name)
+    folder = prepare(name, fresh=mode == "new")
     print(f"mutating {MODULES[name][0]} …", flush=True)
     start = time.monotonic()
     with (folder / "mutmut.log").open("w" if mode == "new" else "a", encoding="utf-8") as log:
@@ -298,11 +301,7 @@ def reason(name: str, mutant: str, diff: str) -> str | None:
             and any(new in x for x in added)
         ):
             return why
-    if (
-        name in SAME_LENGTH_ZIPS
-        and len(removed) == len(added) == 1
-        and _STRICT.sub("", removed[0][1:]) == _STRICT.sub("", added[0][1:])
-    ):
+    if name in SAME_LENGTH_ZIPS and _unstrict(removed) == _unstrict(added):
         return (
             "only zip's strict flag changes: every zip in this module pairs columns of one table"
             " (or lists made from them, one item per row), which are always as long"

@@ -152,3 +152,18 @@ def test_panel_counts(edit, key, count):
     data = uniform()
     edit(data)
     assert proposal(data).totals[f"panel.{key}.current"] == count
+
+
+@pytest.mark.parametrize("blank", ["budget.unit_price", "budget.quantity"])
+def test_a_budget_line_without_a_price_or_a_quantity_costs_nothing(blank):
+    """The first line (5,000 元 × 8) loses its price or its quantity: its
+    amount is 0, not the other figure, and the subtotal is 548,000 less what it cost."""
+    data = clean_data()
+    line = data.tables["budget"][0]
+    cost = line["budget.unit_price"] * line["budget.quantity"]
+    line[blank] = None
+    report = check_data(data)
+    amounts = report.proposal.tables["budget"]["amount"]
+    assert str(amounts.dtype) == "Int64"
+    assert amounts.iloc[0] == 0
+    assert report.proposal.totals["budget.subtotal"] == 548_000 - cost

@@ -453,3 +453,60 @@ def test_a_duplicate_company_names_the_first_row(layout):
     ]
     row = layout.fields["members.ubn"].first_row + 1  # the sheet row of the second member
     assert f"統一編號 41909982 與第 {row} 列重複（田中茶具行）" in found[0].message
+
+
+# --- a field map that lists none of a table's columns (the proposal has no such table) --------
+
+NO_TABLE = [
+    # table, the findings that the clean sample gains (by hand: its figures count as 0)
+    ("consultants", set()),
+    ("members", {"ELIG-LEADER", "ELIG-MEMBERS-MIN", "ELIG-ROUTE", "ELIG-SME-RATIO"}),
+    ("usage", set()),
+    ("cluster_assessment", {"LEVELS-RECOMMENDED"}),  # no level planned
+    ("gaps", set()),
+    # no work item has a target: 0 meetings, visits, workshops and digital workshops
+    ("kpis", {"WORK-MEETINGS", "WORK-VISITS", "WORK-WORKSHOPS", "WORK-DIGITAL-WORKSHOP"}),
+    ("tools", set()),
+    ("partners", set()),
+    ("staff", set()),
+    ("budget", set()),
+    ("member_assessment", set()),
+]
+
+
+@pytest.mark.parametrize(("table", "gained"), NO_TABLE, ids=[t for t, _ in NO_TABLE])
+def test_a_proposal_without_a_table_is_checked_as_if_it_were_empty_of_figures(
+    monkeypatch, table, gained
+):
+    import clusterbook.importers.extract as extract
+
+    read = extract.extract
+
+    def without(*args, **kwargs):
+        proposal = read(*args, **kwargs)
+        del proposal.rows[table]
+        return proposal
+
+    clean = set(rules(check_data(clean_data())))
+    monkeypatch.setattr(extract, "extract", without)
+    report = check_data(clean_data())
+    assert set(rules(report)) - clean == gained
+    if table == "budget":
+        assert report.proposal.totals["budget.total"] == 0
+    if table == "members":
+        assert report.proposal.totals["members.count"] == 0
+
+
+def test_every_table_read_from_a_workbook_is_tried_missing(monkeypatch):
+    import clusterbook.importers.extract as extract
+
+    read, seen = extract.extract, []
+
+    def spy(*args, **kwargs):
+        proposal = read(*args, **kwargs)
+        seen.append(set(proposal.rows))
+        return proposal
+
+    monkeypatch.setattr(extract, "extract", spy)
+    check_data(clean_data())
+    assert seen == [{t for t, _ in NO_TABLE}]

@@ -24,22 +24,21 @@ B_CLASS = "B類"
 
 
 def as_int(value: object) -> int:
-    """A table cell as an int, blanks (None, NaN) as 0."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return 0
-    return int(value)
+    """A table number (an int, or None when blank) as an int, blanks as 0."""
+    return 0 if value is None else int(value)
 
 
 def round_half_up(x: float) -> int:
-    """Excel's ROUND(x, 0) for money: halves away from zero."""
-    return math.floor(abs(x) + 0.5) * (1 if x >= 0 else -1)
+    """Excel's ROUND(x, 0) for an amount of money, which is never negative (a negative price or
+    quantity is refused when read): halves go up."""
+    return math.floor(x + 0.5)
 
 
 def derive(p: Proposal) -> None:
     prog = p.program
     params = prog.params
     totals = p.totals
-    members = p.rows.get("members", Rows(["pos"]))
+    members = p.rows.get("members", Rows([]))  # none when the field map lists no member column
     if len(members):
         _members(p, members)
     is_member = named(members)

@@ -167,3 +167,26 @@ def test_a_budget_line_without_a_price_or_a_quantity_costs_nothing(blank):
     assert str(amounts.dtype) == "Int64"
     assert amounts.iloc[0] == 0
     assert report.proposal.totals["budget.subtotal"] == 548_000 - cost
+
+
+def test_a_kpi_without_figures_has_no_split_verdict():
+    """A custom KPI with a name but no 期中/期末/全程 figure: 0 + 0 = 0 would say its split is
+    right; it has none to judge (and each blank figure is asked for)."""
+    data = clean_data()
+    for column in ("midterm", "final", "total"):
+        data.tables["kpis"][4].pop(f"kpis.{column}")
+    report = check_data(data)
+    split = report.proposal.tables["kpis"]["split_ok"].tolist()
+    assert split[:4] == [True] * 4 and pd.isna(split[4])
+    assert rules(report).count("FIELD-REQUIRED") == 3
+
+
+def test_derived_columns_keep_their_dtypes():
+    tables = check_data(clean_data()).proposal.tables
+    members, budget = tables["members"], tables["budget"]
+    assert str(members["tier"].dtype) == "Int64"
+    flags = ("is_sme", "is_eligible", "is_small", "is_diverse", "dup_owner")
+    assert [str(members[c].dtype) for c in flags] == ["bool"] * len(flags)
+    assert str(budget["amount"].dtype) == "Int64"
+    scores = tables["cluster_assessment"][["initial_score", "target_score"]]
+    assert [str(t) for t in scores.dtypes] == ["int64", "int64"]

@@ -491,8 +491,13 @@ def test_a_proposal_without_a_table_is_checked_as_if_it_were_empty_of_figures(
     monkeypatch.setattr(extract, "extract", without)
     report = check_data(clean_data())
     assert set(rules(report)) - clean == gained
-    if table == "budget":
-        assert report.proposal.totals["budget.total"] == 0
+    found = {f.rule: f.value for f in report.findings}
+    if table == "budget":  # nothing spent: no share of anything
+        totals = report.proposal.totals
+        assert (totals["budget.total"], totals["budget.tax_share"]) == (0, 0.0)
+        assert set(report.proposal.rows["budget_summary"].column("share")) == {0.0}
+    if table == "kpis":  # every work item's target counts as 0
+        assert [found[f"WORK-{w}"] for w in ("MEETINGS", "WORKSHOPS", "VISITS")] == [0, 0, 0]
     if table == "members":
         assert report.proposal.totals["members.count"] == 0
 

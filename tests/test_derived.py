@@ -111,6 +111,12 @@ def test_self_assessment_scores():
     sub = p.tables["cluster_subtotals"]
     assert sub["initial"].tolist() == figures.CLUSTER_SUBTOTALS["initial"]
     assert sub["target"].tolist() == figures.CLUSTER_SUBTOTALS["target"]
+    assert sub["facet"].tolist() == [
+        "組織凝聚力(O)",
+        "環境擴散力(E)",
+        "服務優化力(S)",
+        "資訊加值力(I)",
+    ]
     ca = p.tables["cluster_assessment"]
     assert ca["initial_score"].sum() == 4 and ca["target_score"].sum() == 7
     levels = p.tables["cluster_levels"]
@@ -152,6 +158,32 @@ def test_panel_counts(edit, key, count):
     data = uniform()
     edit(data)
     assert proposal(data).totals[f"panel.{key}.current"] == count
+
+
+@pytest.mark.parametrize(
+    ("category", "original", "coached_last_year", "coached_3y", "count"),
+    [
+        # the sixth member's answers → 「三年內曾受輔導」 members that break the rule
+        ("A類", None, "有", "有", 0),  # coached last year: one of A類's 20%
+        ("A類", None, "無", "有", 1),
+        ("B類", "有", "有", "有", 0),  # last year's member of this cluster
+        ("B類", "無", "有", "有", 1),  # a new member, coached
+        ("B類", "無", "有", "無", 1),
+        ("B類", "無", "無", "無", 0),
+    ],
+)
+def test_panel_count_of_members_coached_within_three_years(
+    category, original, coached_last_year, coached_3y, count
+):
+    data = uniform(category, 15)
+    data.tables["members"][5].update(
+        {
+            "members.original_member": original,
+            "members.coached_last_year": coached_last_year,
+            "members.coached_3y": coached_3y,
+        }
+    )
+    assert proposal(data).totals["panel.coached_3y.current"] == count
 
 
 @pytest.mark.parametrize("blank", ["budget.unit_price", "budget.quantity"])

@@ -517,3 +517,13 @@ def test_every_table_read_from_a_workbook_is_tried_missing(monkeypatch):
     monkeypatch.setattr(extract, "extract", spy)
     check_data(clean_data())
     assert seen == [{t for t, _ in NO_TABLE}]
+
+
+def test_members_without_a_ubn_are_not_duplicates_of_each_other(layout):
+    """Two members leave 統一編號 blank: each is asked for it, neither is the other's duplicate."""
+    data = clean_data()
+    for i in (1, 2):
+        data.tables["members"][i]["members.ubn"] = None
+    report = check_data(data)
+    assert at(report, "FIELD-REQUIRED") == [cell(layout, "members.ubn", i) for i in (1, 2)]
+    assert not {"MEMBER-DUPLICATE", "UBN-CHECKSUM"} & set(rules(report))

@@ -222,3 +222,17 @@ def test_derived_columns_keep_their_dtypes():
     assert str(budget["amount"].dtype) == "Int64"
     scores = tables["cluster_assessment"][["initial_score", "target_score"]]
     assert [str(t) for t in scores.dtypes] == ["int64", "int64"]
+    # the tables clusterbook computes: numbers as numbers, not objects
+    summary = tables["budget_summary"]
+    assert (str(summary["amount"].dtype), str(summary["share"].dtype)) == ("int64", "float64")
+    assert str(tables["cluster_subtotals"]["initial"].dtype) == "int64"
+
+
+@pytest.mark.parametrize(("kept", "ratio"), [(0, 1.0), (1, 0.0)])
+def test_replacement_of_a_cluster_of_one_member_last_year(kept, ratio):
+    """前一年本群聚成員 1 家: losing it is 100% replaced, keeping it 0%."""
+    data = uniform("B類", 15)
+    for i, m in enumerate(data.tables["members"]):
+        m["members.original_member"] = "有" if i < kept else "無"
+    data.fields["proposal.prior_members"] = 1
+    assert proposal(data).totals["panel.replacement.current"] == ratio

@@ -498,7 +498,8 @@ def test_a_proposal_without_a_table_is_checked_as_if_it_were_empty_of_figures(
         assert set(report.proposal.rows["budget_summary"].column("share")) == {0.0}
     if table == "cluster_assessment":  # no level planned
         assert set(report.proposal.rows["cluster_levels"].column("planned")) == {0}
-    if table == "kpis":  # every work item's target counts as 0
+    if table == "kpis":  # every work item's target counts as 0, and no KPI is a channel
+        assert report.proposal.totals["panel.channel.current"] == 0
         assert [found[f"WORK-{w}"] for w in ("MEETINGS", "WORKSHOPS", "VISITS")] == [0, 0, 0]
     if table == "members":
         assert report.proposal.totals["members.count"] == 0

@@ -528,3 +528,16 @@ def test_members_without_a_ubn_are_not_duplicates_of_each_other(layout):
     report = check_data(data)
     assert at(report, "FIELD-REQUIRED") == [cell(layout, "members.ubn", i) for i in (1, 2)]
     assert not {"MEMBER-DUPLICATE", "UBN-CHECKSUM"} & set(rules(report))
+
+
+def test_a_kpi_without_a_name_is_called_unnamed(layout):
+    """The first custom KPI loses its name and its 單位, and its figures no longer add up."""
+    data = clean_data()
+    kpi = data.tables["kpis"][4]
+    del kpi["kpis.name"], kpi["kpis.unit"]
+    kpi["kpis.total"] = kpi["kpis.midterm"] + kpi["kpis.final"] + 1
+    report = check_data(data)
+    assert at(report, "FIELD-REQUIRED") == [cell(layout, "kpis.name", 4)]
+    said = {f.rule: f.message for f in report.findings if f.rule.startswith("KPI-")}
+    assert "自訂績效指標「（未填名稱）」未填「單位」；" in said["KPI-INCOMPLETE"]
+    assert "「（未填名稱）」期中 20 + 期末 40 = 60，與全程目標數 61 不符" in said["KPI-SPLIT"]

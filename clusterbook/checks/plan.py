@@ -22,6 +22,8 @@ RULES = (
     "BONUS-TIER",
     "BONUS-SMALL",
 )
+UNNAMED = "（未填名稱）"
+"""How a KPI without a name is called in a finding (FIELD-REQUIRED asks for the name)."""
 WORK = (
     ("meetings", "WORK-MEETINGS"),
     ("workshops", "WORK-WORKSHOPS"),
@@ -56,13 +58,13 @@ def _work(p: Proposal, out: Collector) -> None:
             out.at(rule, "kpis.total", prefill.index(item), value=value, required=minimum[item])
     digital = p.totals["panel.digital_workshops.current"]
     workshops = p.totals["panel.workshops.current"]
-    reason = None
     if digital < minimum["digital_workshops"]:
         reason = f"至少需 {minimum['digital_workshops']} 場；請規劃由群聚顧問講授、開放跨群聚參與的線上研習"
     elif digital > workshops:
         reason = f"多於研習全程目標 {workshops} 場；數位方式研習是研習的一部分"
-    if reason:
-        out.at("WORK-DIGITAL-WORKSHOP", "work.digital_workshops", value=digital, reason=reason)
+    else:
+        return
+    out.at("WORK-DIGITAL-WORKSHOP", "work.digital_workshops", value=digital, reason=reason)
 
 
 def _kpis(p: Proposal, out: Collector) -> None:
@@ -81,7 +83,7 @@ def _kpis(p: Proposal, out: Collector) -> None:
                 "kpis.total",
                 row.pos,
                 value=as_int(row.total),
-                name=row.name or "",
+                name=row.name or UNNAMED,
                 midterm=mid,
                 final=fin,
                 sum=mid + fin,
@@ -95,7 +97,7 @@ def _kpis(p: Proposal, out: Collector) -> None:
                 "KPI-INCOMPLETE",
                 f"kpis.{missing[0]}",
                 row["pos"],
-                name=row.get("name") or "",
+                name=row.get("name") or UNNAMED,
                 missing="、".join(f"「{labels[c]}」" for c in missing),
             )
     cluster_type = p.fields.get("proposal.cluster_type")

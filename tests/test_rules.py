@@ -541,3 +541,42 @@ def test_a_kpi_without_a_name_is_called_unnamed(layout):
     said = {f.rule: f.message for f in report.findings if f.rule.startswith("KPI-")}
     assert "自訂績效指標「（未填名稱）」未填「單位」；" in said["KPI-INCOMPLETE"]
     assert "「（未填名稱）」期中 20 + 期末 40 = 60，與全程目標數 61 不符" in said["KPI-SPLIT"]
+
+
+def test_without_custom_kpis_the_channel_and_facet_are_asked_for_on_the_first_free_row(layout):
+    """B類 with only the 3 basic work items: no digital channel and no KPI of the stressed facet
+    (商模數位創新 → 資訊加值力(I)); both go to the fourth row, where a custom KPI would start."""
+    from tests.test_eligibility import b_class
+
+    data = b_class(15, prior=10, kept=7)
+    data.tables["kpis"] = data.tables["kpis"][:3]
+    report = check_data(data)
+    assert at(report, "KPI-CHANNEL") == [cell(layout, "kpis.channel", 3)]
+    assert at(report, "KPI-FACET") == [cell(layout, "kpis.facet", 3)]
+
+
+def test_an_incomplete_kpi_names_itself_and_everything_it_lacks(layout):
+    data = clean_data()
+    kpi = data.tables["kpis"][4]
+    del kpi["kpis.unit"], kpi["kpis.evidence"]
+    found = [f for f in check_data(data).findings if f.rule == "KPI-INCOMPLETE"]
+    assert [(f.sheet, f.cell) for f in found] == [cell(layout, "kpis.unit", 4)]
+    assert (
+        "自訂績效指標「群聚數位推廣活動參與人次」未填「單位」、「查核點及佐證資料」；"
+        in found[0].message
+    )
+
+
+def test_recommended_levels_left_unplanned_are_each_named(layout):
+    """A類 觀光休閒合作 (附件二): O1, E1, E2, S1 and I1 are recommended; no tool is planned."""
+    data = clean_data()
+    for row in data.tables["cluster_assessment"]:
+        row["cluster_assessment.target"] = None
+    found = [f for f in check_data(data).findings if f.rule == "LEVELS-RECOMMENDED"]
+    assert [(f.sheet, f.cell, f.value) for f in found] == [
+        (*cell(layout, "cluster_levels.ok", 0), "O1、E1、E2、S1、I1")
+    ]
+    assert (
+        "A類觀光休閒合作建議達成 O1+E1+E2+S1+I1，但「輔導後預計達成情況」沒有任何"
+        " O1、E1、E2、S1、I1 階段的實踐工具填「有」" in found[0].message
+    )

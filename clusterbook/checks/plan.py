@@ -122,8 +122,8 @@ def _levels(p: Proposal, out: Collector) -> None:
         "cluster_levels.ok",
         missing[0][0],
         value=names,
-        category=p.fields.get("proposal.category") or "",
-        cluster_type=p.fields.get("proposal.cluster_type") or "",
+        category=p.fields.get("proposal.category"),  # both given: levels are recommended
+        cluster_type=p.fields.get("proposal.cluster_type"),
         levels=recommended,
         missing=names,
     )

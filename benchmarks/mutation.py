@@ -120,6 +120,14 @@ EQUIVALENT = [
         " than 1 and at least 1 are the same test",
     ),
     (
+        "fields",
+        "_members",
+        "abs(physical + online - 1) < 1e-6",
+        "abs(physical + online - 1) <= 1e-6",
+        "the shares are read from percentages typed with a few decimals: their sum is never"
+        " exactly 1e-6 away from 100%, so < and <= agree",
+    ),
+    (
         "crosscheck",
         "_cell",
         "if pos is None else",

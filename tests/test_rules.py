@@ -580,3 +580,10 @@ def test_recommended_levels_left_unplanned_are_each_named(layout):
         "A類觀光休閒合作建議達成 O1+E1+E2+S1+I1，但「輔導後預計達成情況」沒有任何"
         " O1、E1、E2、S1、I1 階段的實踐工具填「有」" in found[0].message
     )
+
+
+def test_the_units_wrong_ubn_is_shown_as_typed(layout):
+    data = clean_data()
+    data.fields["unit.ubn"] = "12345678"  # digit sum 42 (43 with the 7th digit 7): no multiple of 5
+    found = [f for f in check_data(data).findings if f.rule == "UBN-CHECKSUM"]
+    assert [(f.sheet, f.cell, f.value) for f in found] == [(*cell(layout, "unit.ubn"), "12345678")]

@@ -124,8 +124,9 @@ EQUIVALENT = [
         "_members",
         "abs(physical + online - 1) < 1e-6",
         "abs(physical + online - 1) <= 1e-6",
-        "the shares are read from percentages typed with a few decimals: their sum is never"
-        " exactly 1e-6 away from 100%, so < and <= agree",
+        "the two shares are typed percentages; a sum exactly 1e-6 (in floating point) away from"
+        " 100% does not come from them (50.0001% + 50% is 1.00000000003e-6 away), so < and <="
+        " agree",
     ),
     (
         "crosscheck",

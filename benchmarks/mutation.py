@@ -125,7 +125,7 @@ EQUIVALENT = [
         "abs(physical + online - 1) < 1e-6",
         "abs(physical + online - 1) <= 1e-6",
         "the two shares are typed percentages; a sum exactly 1e-6 (in floating point) away from"
-        " 100% does not come from them (50.0001% + 50% is 1.00000000003e-6 away), so < and <="
+        " 100% does not come from them (50.0001% + 50% is 1.00000000014e-6 away), so < and <="
         " agree",
     ),
     (

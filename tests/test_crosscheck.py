@@ -120,3 +120,33 @@ def test_a_recheck_that_fails_leaves_the_findings_as_they_were(tmp_path, monkeyp
         recheck_all(conn)
     assert not conn.in_transaction
     assert cross(conn) == before
+
+
+def test_both_sides_store_the_value_the_field_and_a_message_naming_the_other(tmp_path):
+    """縱谷慢遊 (first) and 府城巷弄 (second) share an owner (方家文: 光復單車出租, 4th member,
+    row 9; 南洗衣店, 3rd, row 8) and a firm (38732141: 富里小農果乾坊, 2nd, row 7; entered again
+    as 北理髮廳's number, 6th, row 11). Each finding is stored on both sides, worded by hand from
+    rules.yaml."""
+    a, b = clean_data("hualien-valley"), clean_data("tainan-alley")
+    owner(a.tables["members"][3], b.tables["members"][2], True, True, False)
+    b.tables["members"][5]["members.ubn"] = a.tables["members"][1]["members.ubn"]
+    conn, (sa, sb) = registered(tmp_path, a, b)
+    rows = conn.execute(
+        "SELECT submission_id, rule, cell, value, field, other_submission_id, message"
+        " FROM findings WHERE rule LIKE 'REG-%' ORDER BY submission_id, rule"
+    ).fetchall()
+    company, owner_rule = "REG-DUP-COMPANY", "REG-DUP-OWNER"
+    assert rows == [
+        (sa, company, "D7", "38732141", "members.ubn", sb,
+         "「群聚成員」工作表 D7：統一編號 38732141（富里小農果乾坊）同時列於群聚「府城巷弄生活圈」"
+         "第 11 列；同一企業限參與1個群聚。"),
+        (sa, owner_rule, "T9", "方家文", "members.owner_name", sb,
+         "「群聚成員」工作表 T9：負責人「方家文」（縱谷慢遊數位群聚）也是群聚「府城巷弄生活圈」"
+         "第 8 列 南洗衣店 的負責人；同一負責人限參與1個群聚。"),
+        (sb, company, "D11", "38732141", "members.ubn", sa,
+         "「群聚成員」工作表 D11：統一編號 38732141（北理髮廳）同時列於群聚「縱谷慢遊數位群聚」"
+         "第 7 列；同一企業限參與1個群聚。"),
+        (sb, owner_rule, "T8", "方家文", "members.owner_name", sa,
+         "「群聚成員」工作表 T8：負責人「方家文」（府城巷弄生活圈）也是群聚「縱谷慢遊數位群聚」"
+         "第 9 列 光復單車出租 的負責人；同一負責人限參與1個群聚。"),
+    ]  # fmt: skip

@@ -11,6 +11,7 @@ from clusterbook.checks.formulas import expected_formulas, normalize_formula
 from clusterbook.findings import Collector
 from clusterbook.importers import check_rawbook
 from clusterbook.workbook import a1
+from clusterbook.workbook.layout import build_layout
 from tests.helpers import TODAY, cell, check_data, clean_data, rawbook, rules
 
 CELLS = [
@@ -79,6 +80,25 @@ def test_every_formula_cell_replaced_is_reported_on_exactly_that_cell(clean, rep
     assert wrong == []
 
 
+def test_the_formula_list_is_read_from_the_layout_as_cached():
+    """What the check compares with (cached across runs) is what the layout gives now: by hand,
+    the budget subtotal is one cell, and 中小企業 of the third member is in its table's row 2."""
+    layout = build_layout("dc112")
+    built = formulas._formulas(layout)
+    assert built == expected_formulas("dc112")
+    entries = {(fid, index): (title, r, c, formula, normalized)
+               for title, cells in built.items()
+               for r, c, formula, normalized, fid, index in cells}  # fmt: skip
+    subtotal = layout.fields["budget.subtotal"]
+    title, r, c, formula, normalized = entries[("budget.subtotal", None)]
+    assert (title, r, c) == (subtotal.sheet, subtotal.first_row, subtotal.first_col)
+    assert normalized == normalize_formula(formula) and formula.startswith("=SUM(")
+    sme = layout.fields["members.is_sme"]
+    assert entries[("members.is_sme", 2)][:3] == (sme.sheet, *sme.cell_at(2))
+    assert sum(len(cells) for cells in built.values()) == len(CELLS)
+    assert all(title in {s.title for s in layout.sheets} for title in built)
+
+
 def test_the_same_formula_spelled_differently_is_not_tampering(clean):
     _, p, raw = clean
     reported = []
@@ -135,7 +155,7 @@ def test_tampering_is_found_end_to_end_and_names_what_the_cell_should_show(clean
     found = {(f.sheet, f.cell): f.message for f in report.findings if f.rule == "FORMULA-TAMPERED"}
     assert set(found) == {(t, a1.cell(r, c)) for t, r, c in edits}
     for (t, r, c), (fid, (_, shown)) in zip(edits, expected.items(), strict=True):
-        assert shown in found[(t, a1.cell(r, c))], (fid, found[(t, a1.cell(r, c))])
+        assert f"（應為 {shown}）" in found[(t, a1.cell(r, c))], (fid, found[(t, a1.cell(r, c))])
     # a panel cell is not a form field: the message names it by its label in the field map
     panel = layout.fields["panel.members.current"]
     assert (

@@ -105,7 +105,7 @@ def _expected(p: Proposal, fid: str | None, index: int | None) -> str:
 
 
 def _fmt(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None:  # recomputed values are plain: a blank is None, never NaN
         return "（空白）"
     if isinstance(value, bool):
         return "是" if value else "否"

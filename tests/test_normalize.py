@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clusterbook.choices import ChoiceTable, choice_key
+from clusterbook.choices import ChoiceTable, cell_text, choice_key, variants
 from clusterbook.importers.normalize import (
     Cleaned,
     NormalizeError,
@@ -1027,3 +1027,29 @@ def test_the_keys_that_read_as_a_value_own_key_first() -> None:
     counties = table(["臺東縣", "花蓮縣"])
     assert counties.keys_of("臺東縣") == ["臺東縣", "台東縣"]
     assert table(["原住民", "新住民"]).keys_of("原住民") == ["原住民"]
+
+
+def test_cell_text_is_what_a_spreadsheet_text_function_sees() -> None:
+    assert (cell_text(True), cell_text(False)) == ("TRUE", "FALSE")
+    # whole numbers below 10^15 lose their ".0"; from there Python's float text stays
+    assert cell_text(999_999_999_999_999.0) == "999999999999999"
+    assert cell_text(1e15) == "1000000000000000.0"
+    assert cell_text(2.5) == "2.5"
+
+
+def test_a_choice_table_keeps_its_values_its_note_and_unique_initials() -> None:
+    plans = ChoiceTable.build(["A1方案", "B類"], note="改為「{value}」")
+    assert plans.values == ("A1方案", "B類") and plans.note == "改為「{value}」"
+    assert (plans.keys["a"], plans.keys["ｂ"]) == ("A1方案", "B類")  # a leading letter, any width
+    assert ChoiceTable.build(["是", "否"]).note == "選項寫法統一為「{value}」"
+
+
+def test_variants_keep_the_spelling_and_swap_each_character_both_ways() -> None:
+    assert variants("台東縣臺東市") == {
+        "台東縣臺東市",
+        "臺東縣臺東市",
+        "台東縣台東市",
+        "台東縣臺東巿",
+        "臺東縣臺東巿",
+        "台東縣台東巿",
+    }

@@ -1053,3 +1053,109 @@ def test_variants_keep_the_spelling_and_swap_each_character_both_ways() -> None:
         "臺東縣臺東巿",
         "台東縣台東巿",
     }
+
+
+# --- the edges mutation testing found unpinned (each value worked out by hand) ---------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        (1, 1.0, ()),  # 1 is 100%: the largest bare fraction
+        (1.5, 0.015, ("視為百分比",)),  # above 1: a percentage
+        (2, 0.02, ("視為百分比",)),
+        ("50﹪", 0.5, ()),  # the small percent sign
+    ],
+)
+def test_a_bare_number_above_one_is_a_percentage(raw, value, notes) -> None:
+    assert clean_percent(raw) == Cleaned(value, raw, notes)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"), [("+35", 35), ("+ 35", 35), ("+1,000", 1000), ("-35", -35)]
+)
+def test_a_leading_plus_or_minus_is_a_sign(raw, value) -> None:
+    assert clean_number(raw).value == value
+
+
+def test_numbers_of_up_to_400_digits_are_read() -> None:
+    assert clean_number("1" * 400).value == int("1" * 400)
+    fails(clean_number, "1" * 401, "數字位數過多")
+
+
+def test_wan_is_refused_where_it_is_not_allowed() -> None:
+    assert clean_number("3萬") == Cleaned(30_000, "3萬", ("「萬」換算為元",))
+    fails(clean_number, "3萬", "不可使用「萬」「億」等單位", allow_wan=False)
+
+
+@pytest.mark.parametrize(
+    ("serial", "date1904", "day"),
+    [
+        # 45658 is 2025-01-01; 80000 is 34,342 days later: 94 years (22 leap days) and 10 days
+        (80_000, False, date(2119, 1, 11)),
+        (80_001, False, None),
+        (20_000, False, date(1954, 10, 3)),
+        (19_999, False, None),
+        (80_000, True, date(2123, 1, 12)),  # 1,462 days later in the 1904 system
+    ],
+)
+def test_excel_serials_from_20000_to_80000_are_dates(serial, date1904, day) -> None:
+    assert excel_date(serial, date1904=date1904) == day
+    if not date1904:
+        assert excel_date(serial) == day  # the 1900 system unless the workbook says 1904
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        ("2023-03-07 00:00", date(2023, 3, 7), ()),  # midnight: no time to ignore
+        ("2023-03-07 10:30", date(2023, 3, 7), ("忽略時間部分",)),
+        ("2023-03-07 0:05", date(2023, 3, 7), ("忽略時間部分",)),
+        ("民國112年3月7日", date(2023, 3, 7), ("民國年轉西元",)),
+        # spaces inside the date too: the time is what follows the last one
+        ("112年 3月 7日 10:30", date(2023, 3, 7), ("忽略時間部分", "民國年轉西元")),
+    ],
+)
+def test_a_time_after_a_date_is_ignored_and_said_so(raw, value, notes) -> None:
+    assert clean_date(raw) == Cleaned(value, raw, notes)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [(114, 114), (113, 113), ("114", 114), (2025, 114), ("2025", 114), (114.0, 114), (2025.0, 114)],
+)
+def test_a_year_up_to_next_year_is_accepted(raw, value) -> None:
+    """TODAY is 民國113年: 114 (next year) is the last ROC year, 2025 the last Western one."""
+    assert clean_year(raw, today=TODAY).value == value
+
+
+@pytest.mark.parametrize("raw", [115, "115", 2026, "2026", 115.0, 2026.0])
+def test_a_year_after_next_year_is_refused(raw) -> None:
+    fails(clean_year, raw, "無法辨識的年度", today=TODAY)
+
+
+def test_a_date_that_is_no_year_is_refused_with_what_was_typed() -> None:
+    fails(clean_year, "2023/13/45", "無法辨識的年度", today=TODAY)
+
+
+def test_a_year_from_an_excel_serial_uses_the_workbooks_date_system() -> None:
+    # 43000 is 2017-09-22 (民國106年); counted from 1904 it is 1,462 days later, 2021-09-23
+    assert clean_year(43_000, today=TODAY).value == 106
+    assert clean_year(43_000, today=TODAY, date1904=True).value == 110
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [(9_999_999, "09999999", ("補回遺失的前導0",)), (10_000_000, "10000000", ())],
+)
+def test_a_ubn_number_below_eight_digits_gets_its_leading_zero_back(raw, value, notes) -> None:
+    assert clean_ubn(raw) == Cleaned(value, raw, notes)
+
+
+@pytest.mark.parametrize(("raw", "value"), [(0, "0"), (10**20 - 1, "9" * 20)])
+def test_phone_numbers_typed_as_numbers_up_to_twenty_digits(raw, value) -> None:
+    assert clean_phone(raw).value == value
+
+
+def test_a_phone_number_of_twenty_one_digits_is_refused() -> None:
+    fails(clean_phone, 10**20, "不是電話號碼")

@@ -129,6 +129,58 @@ EQUIVALENT = [
         " agree",
     ),
     (
+        "normalize",
+        "_start",
+        'text.replace("\\r\\n", "\\n")',
+        "XX",
+        "the CR of a CRLF is itself a control character that the same step removes: turning"
+        " CRLF into LF first gives the same text and the same note",
+    ),
+    (
+        "normalize",
+        "_date_from_text",
+        'era = ""',
+        "era = ",
+        "the starting era means no prefix and is only compared with the prefixes, which neither"
+        " value is",
+    ),
+    (
+        "normalize",
+        "_parse_number",
+        "wan: bool = True",
+        "wan: bool = False",
+        "wan is read only when units are allowed, and every such call passes it",
+    ),
+    (
+        "normalize",
+        "clean_percent",
+        "percent = False",
+        "percent = None",
+        "only read as a truth value: None and False are alike",
+    ),
+    (
+        "normalize",
+        "clean_percent",
+        "units=False)",
+        "units=None)",
+        "only read as a truth value: None and False are alike",
+    ),
+    (
+        "normalize",
+        "clean_phone",
+        "removed = False",
+        "removed = None",
+        "only read as a truth value (removed or …): None and False are alike",
+    ),
+    (
+        "normalize",
+        "clean_year",
+        "_date_from_text(text, [], raw)",
+        "_date_from_text(text, [], None)",
+        "a text that is no date is refused by clean_year itself with what was typed, whatever"
+        " the inner error holds",
+    ),
+    (
         "crosscheck",
         "_cell",
         "if pos is None else",

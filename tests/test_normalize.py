@@ -1078,6 +1078,12 @@ def test_a_leading_plus_or_minus_is_a_sign(raw, value) -> None:
     assert clean_number(raw).value == value
 
 
+def test_a_sign_after_the_currency_or_before_a_percentage_is_read() -> None:
+    assert clean_number("NT$+35") == Cleaned(35, "NT$+35", ("移除貨幣符號",))
+    assert clean_number("NT$-35") == Cleaned(-35, "NT$-35", ("移除貨幣符號", "數值為負數"))
+    assert clean_percent("+35%") == Cleaned(0.35, "+35%", ())
+
+
 def test_numbers_of_up_to_400_digits_are_read() -> None:
     assert clean_number("1" * 400).value == int("1" * 400)
     fails(clean_number, "1" * 401, "數字位數過多")

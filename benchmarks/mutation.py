@@ -181,6 +181,23 @@ EQUIVALENT = [
         " the inner error holds",
     ),
     (
+        "normalize",
+        "clean_year",
+        "current + 1",
+        "current + 2",
+        "a number above next year's ROC year is refused whether it is read as ROC (too late) or"
+        " as Western (before 民國1年) up to 1911, so the line between the two readings may move"
+        " anywhere in between",
+    ),
+    (
+        "normalize",
+        "_date_from_text",
+        "if head else None",
+        "if (head) or True else None",
+        "with no space there is no date before a time: a bare time leaves nothing to read and is"
+        " refused as 無法辨識的日期 either way",
+    ),
+    (
         "crosscheck",
         "_cell",
         "if pos is None else",

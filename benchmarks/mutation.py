@@ -198,6 +198,14 @@ EQUIVALENT = [
         " refused as 無法辨識的日期 either way",
     ),
     (
+        "fields",
+        "_text_lengths",
+        'g.get("min", 0)',
+        'g.get("min", 1)',
+        "only a text that is not blank is measured, so its length is at least 1: a lower bound"
+        " of 0 or 1 refuses nothing more",
+    ),
+    (
         "crosscheck",
         "_cell",
         "if pos is None else",

@@ -14,6 +14,8 @@ SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "錯誤", "warning": "警告", "info": "資訊"}
 ELIGIBLE, NOT_ELIGIBLE, UNREADABLE = "符合", "不符合", "無法讀取"
 """The verdict on a proposal: no error finding, some error finding, or the input is unusable."""
+UNNAMED = "未填名稱"
+"""What a finding calls a member, KPI or cluster left without a name (the name is asked for)."""
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,19 @@ def test_both_sides_store_the_value_the_field_and_a_message_naming_the_other(tmp
          "「群聚成員」工作表 T8：負責人「方家文」（府城巷弄生活圈）也是群聚「縱谷慢遊數位群聚」"
          "第 9 列 光復單車出租 的負責人；同一負責人限參與1個群聚。"),
     ]  # fmt: skip
+
+
+def test_a_member_or_cluster_without_a_name_is_called_unnamed(tmp_path):
+    """府城巷弄's sixth member has 縱谷慢遊's second member's 統一編號 but no 企業名稱, and
+    縱谷慢遊 has no 群聚名稱: each side says 「未填名稱」 where the name would be."""
+    a, b = clean_data("hualien-valley"), clean_data("tainan-alley")
+    b.tables["members"][5].update(
+        {"members.ubn": a.tables["members"][1]["members.ubn"], "members.name": None}
+    )
+    a.fields["proposal.cluster_name"] = None
+    conn, (sa, sb) = registered(tmp_path, a, b)
+    said = dict(
+        conn.execute("SELECT submission_id, message FROM findings WHERE rule = 'REG-DUP-COMPANY'")
+    )
+    assert "統一編號 38732141（富里小農果乾坊）同時列於群聚「府城巷弄生活圈」第 11 列" in said[sa]
+    assert "統一編號 38732141（未填名稱）同時列於群聚「未填名稱」第 7 列" in said[sb]

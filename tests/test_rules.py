@@ -539,8 +539,8 @@ def test_a_kpi_without_a_name_is_called_unnamed(layout):
     report = check_data(data)
     assert at(report, "FIELD-REQUIRED") == [cell(layout, "kpis.name", 4)]
     said = {f.rule: f.message for f in report.findings if f.rule.startswith("KPI-")}
-    assert "自訂績效指標「（未填名稱）」未填「單位」；" in said["KPI-INCOMPLETE"]
-    assert "「（未填名稱）」期中 20 + 期末 40 = 60，與全程目標數 61 不符" in said["KPI-SPLIT"]
+    assert "自訂績效指標「未填名稱」未填「單位」；" in said["KPI-INCOMPLETE"]
+    assert "「未填名稱」期中 20 + 期末 40 = 60，與全程目標數 61 不符" in said["KPI-SPLIT"]
 
 
 def test_without_custom_kpis_the_channel_and_facet_are_asked_for_on_the_first_free_row(layout):
@@ -587,3 +587,16 @@ def test_the_units_wrong_ubn_is_shown_as_typed(layout):
     data.fields["unit.ubn"] = "12345678"  # digit sum 42 (43 with the 7th digit 7): no multiple of 5
     found = [f for f in check_data(data).findings if f.rule == "UBN-CHECKSUM"]
     assert [(f.sheet, f.cell, f.value) for f in found] == [(*cell(layout, "unit.ubn"), "12345678")]
+
+
+def test_a_nameless_members_findings_call_it_unnamed(layout):
+    """The second member loses its 企業名稱 and its revenue shares add up to 110%; the fourth has
+    the second's 統一編號 (98900373), so it repeats a row that has no name."""
+    data = clean_data("tainan-alley")
+    rows = data.tables["members"]
+    rows[1].update({"members.name": None, "members.revenue_online": 0.3})
+    rows[3]["members.ubn"] = rows[1]["members.ubn"]
+    said = {f.rule: f.message for f in check_data(data).findings}
+    assert "未填名稱 實體營收 80% + 網路營收 30% = 110%，應為 100%" in said["MEMBER-REVENUE-SPLIT"]
+    row = layout.fields["members.ubn"].cell_at(1)[0]
+    assert f"統一編號 98900373 與第 {row} 列重複（未填名稱）" in said["MEMBER-DUPLICATE"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clusterbook.findings import Collector
+from clusterbook.findings import UNNAMED, Collector
 from clusterbook.importers.clean import shown
 from clusterbook.proposal import Proposal
 from clusterbook.ubn import is_valid_ubn
@@ -46,7 +46,7 @@ def _members(p: Proposal, members, out: Collector) -> None:
             "members.revenue_online",
             row.pos,
             value=_percent(online),
-            name=row.name or "",
+            name=row.name or UNNAMED,
             physical=_percent(physical),
             online=_percent(online),
             sum=_percent(physical + online),
@@ -67,7 +67,7 @@ def _members(p: Proposal, members, out: Collector) -> None:
                     name=name,
                 )
             else:
-                first_row[row.ubn] = (i, row.name or "")
+                first_row[row.ubn] = (i, row.name or UNNAMED)
         county, town = row.county, row.township
         if county and town and (county, town) not in known:
             counties = where_is.get(town)

@@ -4,7 +4,7 @@ channel), recommended stages, bonuses."""
 from __future__ import annotations
 
 from clusterbook.checks.derive import B_CLASS, as_int
-from clusterbook.findings import Collector
+from clusterbook.findings import UNNAMED, Collector
 from clusterbook.proposal import Proposal
 
 RULES = (
@@ -22,8 +22,6 @@ RULES = (
     "BONUS-TIER",
     "BONUS-SMALL",
 )
-UNNAMED = "（未填名稱）"
-"""How a KPI without a name is called in a finding (FIELD-REQUIRED asks for the name)."""
 WORK = (
     ("meetings", "WORK-MEETINGS"),
     ("workshops", "WORK-WORKSHOPS"),

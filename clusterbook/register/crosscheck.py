@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from clusterbook.findings import Finding, finding
+from clusterbook.findings import UNNAMED, Finding, finding
 from clusterbook.workbook import a1
 from clusterbook.workbook.layout import build_layout
 from clusterbook.workbook.spec import load_program
@@ -134,9 +134,9 @@ def _located(
         cell=a1.cell(r, c),
         value=value,
         field=field,
-        name=name or "",
-        cluster=clusters.get(here, ""),
-        other_cluster=clusters.get(other, ""),
+        name=name or UNNAMED,
+        cluster=clusters.get(here) or UNNAMED,
+        other_cluster=clusters.get(other) or UNNAMED,
         other_row=other_row,
-        other_name=other_name or "",
+        other_name=other_name or UNNAMED,
     )

@@ -206,6 +206,36 @@ EQUIVALENT = [
         " of 0 or 1 refuses nothing more",
     ),
     (
+        "formulas",
+        "_formulas",
+        "if fid else None",
+        "if (fid) or True else None",
+        "a cell without a field id looks up None, which no field has: None either way",
+    ),
+    (
+        "formulas",
+        "_label",
+        "if fid else None",
+        "if (fid) or True else None",
+        "a cell without a field id looks up None, which no reference has: None either way",
+    ),
+    (
+        "formulas",
+        "check",
+        "continue",
+        "break",
+        "never reached: a workbook missing a sheet of its field map is refused before the checks"
+        " (TEMPLATE-UNKNOWN), and every sheet with template formulas has fields",
+    ),
+    (
+        "formulas",
+        "_expected",
+        'fid.partition(".")',
+        'fid.rpartition(".")',
+        "ids with two dots are the panel's; their figures are in totals (answered before) or they"
+        " are no table column either way",
+    ),
+    (
         "crosscheck",
         "_cell",
         "if pos is None else",

@@ -210,3 +210,29 @@ def test_a_typed_tax_is_compared_with_round_half_up_of_five_percent(layout, type
         assert f"營業稅填為新臺幣 {warned} 元，依未稅小計 548,000 元計算應為 27,400 元" in (
             found[0].message
         )
+
+
+def test_what_each_tampered_cell_shows_and_should_show(layout):
+    """By hand: 小計 548,000 + 5% 營業稅 27,400 = 總計 575,400; all 12 members are SMEs (100%).
+    A cell with no field (the length counter beside 群聚名稱) is 「自動計算欄位」."""
+    data = clean_data()
+    sme, subtotal, total = (
+        layout.fields[f] for f in ("panel.sme.current", "budget.subtotal", "budget.total")
+    )
+    edits = {
+        (sme.sheet, sme.first_row, sme.first_col): (1, None),
+        ("提案單位", 5, 4): (5, None),
+        (subtotal.sheet, subtotal.first_row, subtotal.first_col): (0, "=1+1"),
+        (total.sheet, total.first_row, total.first_col): None,
+    }
+    found = {
+        f.cell: (f.value, f.message.split("：", 1)[1].split("。", 1)[0])
+        for f in check_data(data, edits=edits).findings
+        if f.rule == "FORMULA-TAMPERED"
+    }
+    assert found == {
+        "C8": (1, "「符合中小企業認定標準之比例（目前）」原為自動計算，現被改為「1」；系統已依原公式重新計算（應為 100%）"),
+        "D5": (5, "「自動計算欄位」原為自動計算，現被改為「5」；系統已依原公式重新計算（應為 依原公式重新計算之值）"),
+        "B48": ("=1+1", "「小計(未稅)」原為自動計算，現被改為「=1+1」；系統已依原公式重新計算（應為 548,000）"),
+        "B51": ("（空白）", "「總計」原為自動計算，現被改為「（空白）」；系統已依原公式重新計算（應為 575,400）"),
+    }  # fmt: skip

@@ -62,6 +62,21 @@ def check_data(data: FormData, **kw):
     return check_rawbook(rawbook(data, **kw), today=TODAY)
 
 
+def without_table(monkeypatch, table: str) -> None:
+    """Have every check read proposals without ``table``, as from a field map that lists none
+    of its columns."""
+    import clusterbook.importers.extract as extract
+
+    read = extract.extract
+
+    def without(*args, **kwargs):
+        proposal = read(*args, **kwargs)
+        del proposal.rows[table]
+        return proposal
+
+    monkeypatch.setattr(extract, "extract", without)
+
+
 def write_xlsx(tmp_path: Path, data: FormData, name: str = "proposal.xlsx") -> Path:
     path = tmp_path / name
     path.write_bytes(filled_bytes(data))

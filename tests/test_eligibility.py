@@ -8,7 +8,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from tests.helpers import TODAY, at, cell, check_data, clean_data, rules
+from tests.helpers import TODAY, at, cell, check_data, clean_data, rules, without_table
 from tests.limits import uniform
 
 
@@ -579,16 +579,7 @@ def test_a_field_map_without_the_members_table_is_judged_as_no_members(
 ):
     """A field map that lists no member column gives the proposal no members table at all:
     0 members, no leader, 0% SMEs, and for B類 none of last year's 15 kept (100% replaced)."""
-    import clusterbook.importers.extract as extract
-
-    read = extract.extract
-
-    def without_members(*args, **kwargs):
-        proposal = read(*args, **kwargs)
-        del proposal.rows["members"]
-        return proposal
-
-    monkeypatch.setattr(extract, "extract", without_members)
+    without_table(monkeypatch, "members")
     report = check_data(uniform(category, 15))
     found = {f.rule: (f.cell, f.value) for f in report.findings}
     assert found["ELIG-MEMBERS-MIN"] == (cell(layout, "members.name", 0)[1], 0)

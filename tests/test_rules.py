@@ -10,7 +10,7 @@ from clusterbook.history import records as history_records
 from clusterbook.history import rules as history_rules
 from clusterbook.review import read as review_read
 from clusterbook.workbook import a1
-from tests.helpers import at, cell, check_data, clean_data, plain_data, rules
+from tests.helpers import at, cell, check_data, clean_data, plain_data, rules, without_table
 from tests.limits import uniform
 
 LAYOUT_FREE = {
@@ -478,17 +478,8 @@ NO_TABLE = [
 def test_a_proposal_without_a_table_is_checked_as_if_it_were_empty_of_figures(
     monkeypatch, table, gained
 ):
-    import clusterbook.importers.extract as extract
-
-    read = extract.extract
-
-    def without(*args, **kwargs):
-        proposal = read(*args, **kwargs)
-        del proposal.rows[table]
-        return proposal
-
     clean = set(rules(check_data(clean_data())))
-    monkeypatch.setattr(extract, "extract", without)
+    without_table(monkeypatch, table)
     report = check_data(clean_data())
     assert set(rules(report)) - clean == gained
     found = {f.rule: f.value for f in report.findings}

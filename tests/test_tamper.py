@@ -4,6 +4,8 @@ that cell; the same formula spelled differently ($, spaces, case) is not."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from clusterbook.checks import formulas
@@ -236,3 +238,19 @@ def test_what_each_tampered_cell_shows_and_should_show(layout):
         "B48": ("=1+1", "「小計(未稅)」原為自動計算，現被改為「=1+1」；系統已依原公式重新計算（應為 548,000）"),
         "B51": ("（空白）", "「總計」原為自動計算，現被改為「（空白）」；系統已依原公式重新計算（應為 575,400）"),
     }  # fmt: skip
+
+
+def test_a_form_field_is_named_by_the_guide_even_when_the_field_map_says_otherwise(clean):
+    """The hidden field map of an older or edited copy may carry another label: a form field is
+    named by this year's spec (「小計(未稅)」), a panel cell by the field map (it is no form field)."""
+    _, p, raw = clean
+    refs = dict(p.refs)
+    for fid in ("budget.subtotal", "panel.members.current"):
+        refs[fid] = dataclasses.replace(refs[fid], label="舊範本的欄名")
+    old = dataclasses.replace(p, refs=refs)
+    named = {}
+    for fid in ("budget.subtotal", "panel.members.current"):
+        ref = refs[fid]
+        (found,) = tampered(old, raw, ref.sheet, ref.first_row, ref.first_col, (0, None))
+        named[fid] = found.message.split("原為自動計算", 1)[0].rsplit("「", 1)[1]
+    assert named == {"budget.subtotal": "小計(未稅)」", "panel.members.current": "舊範本的欄名」"}

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from clusterbook.rows import Rows
-    from clusterbook.workbook.layout import FieldRef
+    from clusterbook.workbook.grid import FieldRef
     from clusterbook.workbook.spec import Program
 
 

@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from clusterbook.workbook import a1
-from clusterbook.workbook.layout import FIELD_MAP_HEADER, META_SHEET, key_formula
+from clusterbook.workbook.grid import FIELD_MAP_HEADER, META_SHEET
+from clusterbook.workbook.placeholders import key_formula
 from clusterbook.workbook.xlsx import template_bytes
 
 

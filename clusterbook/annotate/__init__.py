@@ -299,7 +299,7 @@ def _keep_or_literal(cell, normalized: str | None) -> None:
 
 def _program(wb) -> str:
     """The program recorded in the workbook's ``_meta`` sheet (the default one if none)."""
-    from clusterbook.workbook.layout import META_SHEET
+    from clusterbook.workbook.grid import META_SHEET
     from clusterbook.workbook.programs import DEFAULT_PROGRAM, available_programs
 
     if META_SHEET in wb.sheetnames:

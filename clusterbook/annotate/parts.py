@@ -239,7 +239,7 @@ class _Book:
         return out + [deflated(name, body) for name, body in new.items()]
 
     def _program(self) -> str:
-        from clusterbook.workbook.layout import META_SHEET
+        from clusterbook.workbook.grid import META_SHEET
         from clusterbook.workbook.programs import DEFAULT_PROGRAM, available_programs
 
         part = dict(self.sheets).get(META_SHEET)

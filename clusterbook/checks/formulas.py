@@ -36,11 +36,10 @@ def expected_formulas(
     program: str,
 ) -> dict[str, list[tuple[int, int, str, str, str | None, int | None]]]:
     """By sheet title: (row, col, formula, normalized, field id, table row) of every formula cell."""
-    from clusterbook.workbook.cache import pickled
+    from clusterbook.workbook.cache import LAYOUT_CODE, pickled
 
     layout = build_layout(program)
-    here = Path(__file__).resolve()
-    code = [here, *(here.parent.parent / "workbook" / n for n in ("layout.py", "spec.py"))]
+    code = [Path(__file__).resolve(), *LAYOUT_CODE]
     return pickled("formulas", layout.program.path, lambda: _formulas(layout), code)
 
 

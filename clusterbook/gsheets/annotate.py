@@ -23,7 +23,8 @@ from clusterbook.gsheets.formats import SEVERITY_FILLS, cell_format, color, role
 from clusterbook.gsheets.grid import grid_range
 from clusterbook.gsheets.urls import spreadsheet_key, spreadsheet_url
 from clusterbook.workbook import a1
-from clusterbook.workbook.layout import META_SHEET, Layout, build_layout
+from clusterbook.workbook.grid import META_SHEET, Layout
+from clusterbook.workbook.layout import build_layout
 from clusterbook.workbook.programs import SpecError
 
 RESULTS_SHEET = "檢核結果"

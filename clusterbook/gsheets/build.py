@@ -19,7 +19,7 @@ from typing import Any
 from clusterbook.gsheets.formats import cell_format, highlight_formats
 from clusterbook.gsheets.grid import Rect, a1_range, grid_range, rectangles, spans
 from clusterbook.workbook import a1
-from clusterbook.workbook.layout import Cell, Layout, SheetLayout, Validation
+from clusterbook.workbook.grid import Cell, Layout, SheetLayout, Validation
 
 HELPERS_SHEET = "_helpers"
 LOCALE, TIME_ZONE = "zh_TW", "Asia/Taipei"

@@ -22,7 +22,8 @@ from clusterbook.gsheets.errors import (
     status_of,
 )
 from clusterbook.gsheets.urls import spreadsheet_url
-from clusterbook.workbook.layout import Layout, build_layout
+from clusterbook.workbook.grid import Layout
+from clusterbook.workbook.layout import build_layout
 
 SHEETS_MIME = "application/vnd.google-apps.spreadsheet"
 MAX_BODY = 1_900_000

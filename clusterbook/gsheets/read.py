@@ -16,7 +16,7 @@ from clusterbook.gsheets.errors import api_errors, not_template
 from clusterbook.gsheets.urls import spreadsheet_key, spreadsheet_url
 from clusterbook.importers.rawbook import RawBook, RawSheet
 from clusterbook.workbook import a1
-from clusterbook.workbook.layout import LISTS_SHEET, META_SHEET
+from clusterbook.workbook.grid import LISTS_SHEET, META_SHEET
 
 if TYPE_CHECKING:
     from clusterbook.proposal import Proposal

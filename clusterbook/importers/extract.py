@@ -20,7 +20,8 @@ from clusterbook.importers.rawbook import RawBook, RawSheet
 from clusterbook.proposal import Proposal
 from clusterbook.rows import Rows
 from clusterbook.workbook import a1
-from clusterbook.workbook.layout import TYPE_HINTS, build_layout
+from clusterbook.workbook.instructions import TYPE_HINTS
+from clusterbook.workbook.layout import build_layout
 from clusterbook.workbook.spec import Field, Matrix, Program, Table
 
 MAX_INTEGER = 10**7

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from clusterbook.importers.rawbook import RawBook
 from clusterbook.workbook import a1
-from clusterbook.workbook.layout import FIELD_MAP_HEADER, META_SHEET, FieldRef
+from clusterbook.workbook.grid import FIELD_MAP_HEADER, META_SHEET, FieldRef
 
 
 class NotATemplate(Exception):

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from clusterbook.review.read import ReviewReport
     from clusterbook.review.slate import Slate
     from clusterbook.review.store import ReviewImport
-    from clusterbook.workbook.layout import Layout
+    from clusterbook.workbook.grid import Layout
 
 __all__ = [
     "ReviewSummary",

@@ -15,15 +15,15 @@ from clusterbook.register.columns import width
 from clusterbook.review.slate import Slate, bonus_text
 from clusterbook.review.spec import ReviewSpec
 from clusterbook.workbook import a1
-from clusterbook.workbook.layout import (
+from clusterbook.workbook.grid import (
     LISTS_SHEET,
     FieldRef,
     Layout,
     SheetLayout,
     Validation,
-    key_formula,
     meta_sheet,
 )
+from clusterbook.workbook.placeholders import key_formula
 
 FIRST_ROW = 7
 """The first proposal row of 評分表 (title, reviewer, blank, groups, headers, weights above)."""

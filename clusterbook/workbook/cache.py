@@ -20,10 +20,13 @@ from clusterbook import __version__
 from clusterbook.workbook.programs import SPEC_FILES, program_path
 
 HERE = Path(__file__).resolve().parent
-RENDERER = (
-    *(HERE / n for n in ("spec.py", "layout.py", "xlsx.py", "a1.py", "printing.py")),
+LAYOUT_CODE = (
+    *(HERE / f"{n}.py" for n in ("spec", "layout", "grid", "instructions", "lookups")),
+    *(HERE / f"{n}.py" for n in ("placeholders", "a1")),
     HERE.parent / "choices.py",  # the spelling variants the validations accept
 )
+"""The modules a layout is made by and of."""
+RENDERER = (*LAYOUT_CODE, HERE / "xlsx.py", HERE / "printing.py")
 T = TypeVar("T")
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-from clusterbook.workbook.layout import Layout, build_layout
+from clusterbook.workbook.grid import Layout
+from clusterbook.workbook.layout import build_layout
 from clusterbook.workbook.printing import fit_filled
 from clusterbook.workbook.xlsx import rendered, workbook_bytes
 

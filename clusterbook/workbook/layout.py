@@ -9,41 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-from clusterbook.choices import KEY_REMOVED, choice_key, variants
 from clusterbook.workbook import a1
+from clusterbook.workbook.grid import (
+    INSTRUCTIONS_ID,
+    FieldRef,
+    Layout,
+    SheetLayout,
+    Validation,
+    meta_sheet,
+)
+from clusterbook.workbook.instructions import TYPE_HINTS, fill_instructions
+from clusterbook.workbook.lookups import lists_sheet
+from clusterbook.workbook.placeholders import Formulas, Pending, count_formula
 from clusterbook.workbook.spec import Field, Matrix, Panel, Program, Sheet, Table, load_program
-
-LISTS_SHEET = "_lists"
-META_SHEET = "_meta"
-INSTRUCTIONS_ID = "instructions"
-FIELD_MAP_HEADER = ("field_id", "label", "sheet", "range")
-
-TYPE_HINTS = {
-    "text": "文字",
-    "longtext": "文字（可多行）",
-    "integer": "整數（0 以上）",
-    "number": "數字（0 以上，至多一位小數）",
-    "money": "整數金額（新臺幣元，0 以上）",
-    "percent": "百分比（如 35%）",
-    "ubn": "8 位數字的統一編號",
-    "date": "民國日期（如 112/03/07）",
-    "year": "民國年（如 109）",
-    "phone": "電話號碼",
-    "email": "E-Mail（如 name@example.com）",
-    "url": "網址",
-    "enum": "下拉選單中的選項",
-    "multi": "清單中的選項，可複選，以「、」分隔",
-    "yesno": "「有」或「無」",
-    "township": "所選縣市的鄉鎮市區",
-    "formula": "自動計算",
-    "label": "固定內容",
-}
 
 NUMBER_FORMATS = {
     "text": "@",
@@ -57,141 +36,20 @@ NUMBER_FORMATS = {
     "percent2": "0.00%",
 }
 
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 FIELD_WIDTHS = {1: 34, 2: 48, 3: 44, 4: 18}
 COMPACT_LABEL_WIDTH = 16
 """The label column of fields on a table sheet (the table's first column)."""
-INSTRUCTION_WIDTHS = {1: 14, 2: 28, 3: 12, 4: 6, 5: 36, 6: 56}
-"""填寫說明 columns: about one landscape page at a readable scale."""
 TEXT_WIDTH = 110
 """Column-width units a paragraph (statement, note) spans: about one printed page."""
-
-
-@dataclass
-class Cell:
-    value: str | int | float | None = None
-    formula: str | None = None
-    style: str = "label"
-    fmt: str | None = None
-    locked: bool = True
-    field_id: str | None = None
-
-
-@dataclass
-class Validation:
-    """A data-validation rule on one range of its sheet."""
-
-    sqref: str
-    kind: str  # list | whole | decimal | textLength | custom | township
-    source: str | None = None  # list: sheet-qualified absolute range of the choices
-    name: str | None = None  # list: the defined name of the choices
-    minimum: float | None = None
-    maximum: float | None = None
-    formula: str | None = None  # custom: relative to the top-left cell of sqref
-    county: str | None = None  # township: the county cell of the first row (relative)
-    prompt_title: str = ""
-    prompt: str = ""
-    error_title: str = ""
-    error: str = ""
-
-
-@dataclass
-class SheetLayout:
-    id: str
-    title: str
-    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
-    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
-    widths: dict[int, float] = field(default_factory=dict)
-    heights: dict[int, float] = field(default_factory=dict)
-    freeze: tuple[int, int] | None = None
-    validations: list[Validation] = field(default_factory=list)
-    highlights: list[str] = field(default_factory=list)
-    """Ranges whose ✔/✘ (and 加分) results are coloured by conditional formatting."""
-    hidden: bool = False
-    landscape: bool = False
-
-    @property
-    def max_row(self) -> int:
-        return max((r for r, _ in self.cells), default=1)
-
-    @property
-    def max_col(self) -> int:
-        return max((c for _, c in self.cells), default=1)
-
-    def put(self, row: int, col: int, **kw: Any) -> Cell:
-        c = Cell(**kw)
-        self.cells[(row, col)] = c
-        return c
-
-    def width(self, col: int, width: float) -> None:
-        self.widths[col] = max(self.widths.get(col, 0), width)
-
-
-@dataclass(frozen=True)
-class FieldRef:
-    """Where a field lives: one cell, or a table column's data rows (or a matrix's rectangle)."""
-
-    field_id: str
-    label: str
-    sheet: str
-    first_row: int
-    first_col: int
-    last_row: int
-    last_col: int
-
-    @property
-    def range(self) -> str:
-        return a1.area(self.first_row, self.first_col, self.last_row, self.last_col)
-
-    @property
-    def is_single(self) -> bool:
-        return self.first_row == self.last_row and self.first_col == self.last_col
-
-    def cell_at(self, index: int) -> tuple[int, int]:
-        """The (row, col) of the index-th data row (0-based) of a table column."""
-        return self.first_row + index, self.first_col
-
-
-@dataclass
-class Layout:
-    program: Program
-    sheets: list[SheetLayout]
-    names: dict[str, str]
-    fields: dict[str, FieldRef]
-    meta: list[tuple[str, str]]
-    title: str = ""
-    """The document title (default: the program's title)."""
-
-    def sheet(self, sheet_id: str) -> SheetLayout:
-        return next(s for s in self.sheets if s.id == sheet_id)
-
-    def formula_cells(self) -> Iterator[tuple[SheetLayout, int, int, Cell]]:
-        for s in self.sheets:
-            for (r, c), cl in s.cells.items():
-                if cl.formula:
-                    yield s, r, c, cl
 
 
 @functools.cache
 def build_layout(program: str = "dc112") -> Layout:
     """The layout of a program's workbook (cached in memory and on disk: it is pure)."""
-    from clusterbook.workbook.cache import pickled
+    from clusterbook.workbook.cache import LAYOUT_CODE, pickled
 
     prog = load_program(program)
-    here = Path(__file__).resolve()
-    code = [here.parent / n for n in ("layout.py", "spec.py", "a1.py")]
-    return pickled(
-        "layout", prog.path, _Builder(prog).build, [*code, here.parent.parent / "choices.py"]
-    )
-
-
-@dataclass
-class _Pending:
-    sheet: SheetLayout
-    row: int
-    col: int
-    template: str
-    ctx: dict[str, Any]
+    return pickled("layout", prog.path, _Builder(prog).build, LAYOUT_CODE)
 
 
 class _Builder:
@@ -199,7 +57,7 @@ class _Builder:
         self.p = prog
         self.fields: dict[str, FieldRef] = {}
         self.names: dict[str, str] = {}
-        self.pending: list[_Pending] = []
+        self.pending: list[Pending] = []
         self.sheets: list[SheetLayout] = []
         self.compact_rows: dict[str, list[int]] = {}
 
@@ -207,13 +65,14 @@ class _Builder:
     def build(self) -> Layout:
         instructions = SheetLayout(INSTRUCTIONS_ID, self.p.instructions["title"], landscape=True)
         self.sheets.append(instructions)
-        lists = self._lists()  # first: validations refer to its defined names
+        lists = lists_sheet(self.p, self.names)  # first: validations refer to its defined names
         for sheet in self.p.sheets:
             self.sheets.append(self._sheet(sheet))
         self.sheets.append(lists)
+        formulas = Formulas(self.p, self.names, self.fields)
         for job in self.pending:
-            job.sheet.cells[(job.row, job.col)].formula = self._resolve(job)
-        self._instructions(instructions)
+            job.sheet.cells[(job.row, job.col)].formula = formulas.resolve(job)
+        fill_instructions(instructions, self.p, self.fields)
         meta = [
             ("template_id", self.p.template_id),
             ("program", self.p.id),
@@ -269,7 +128,7 @@ class _Builder:
         fmt = NUMBER_FORMATS.get(f.format or f.type)
         if f.type == "formula":
             sheet.put(row, col, style="formula", fmt=fmt, field_id=f.id, formula="")
-            self.pending.append(_Pending(sheet, row, col, f.formula, ctx))
+            self.pending.append(Pending(sheet, row, col, f.formula, ctx))
             if "✘" in f.formula:
                 sheet.highlights.append(a1.cell(row, col))
         elif f.type == "label":
@@ -296,7 +155,7 @@ class _Builder:
                 sheet.put(row, 3, value=help_text, style="help")
             if f.guide:
                 sheet.put(row, 4, style="count", formula="")
-                self.pending.append(_Pending(sheet, row, 4, self._count_formula(f), {}))
+                self.pending.append(Pending(sheet, row, 4, count_formula(self.p, f), {}))
                 sheet.highlights.append(a1.cell(row, 4))
             if f.is_input:
                 self._validate(sheet, f, row, 2, row, 2)
@@ -393,7 +252,7 @@ class _Builder:
             col = first_col + stride * j
             sheet.put(row, col, style="header", formula="")
             self.pending.append(
-                _Pending(sheet, row, col, m.header, {"col_index": j, "column": j + 1})
+                Pending(sheet, row, col, m.header, {"col_index": j, "column": j + 1})
             )
             sheet.put(row + 1, col, value=m.value.label, style="header")
             sheet.width(col, 8)
@@ -430,7 +289,7 @@ class _Builder:
                 col = first_col + stride * j
                 cells = a1.area(min(rows), col, max(rows), col)
                 sheet.put(row, col, style="formula", formula="")
-                self.pending.append(_Pending(sheet, row, col, m.subtotal, {"cells": cells}))
+                self.pending.append(Pending(sheet, row, col, m.subtotal, {"cells": cells}))
             row += 1
         return row
 
@@ -446,7 +305,7 @@ class _Builder:
                 fid = f"{panel.id}.{pr.key}.{part}"
                 fmt = NUMBER_FORMATS.get(pr.format) if part == "current" and pr.format else None
                 sheet.put(row, 2 + k, style="formula", fmt=fmt, field_id=fid, formula="")
-                self.pending.append(_Pending(sheet, row, 2 + k, getattr(pr, part), {}))
+                self.pending.append(Pending(sheet, row, 2 + k, getattr(pr, part), {}))
                 label = f"{pr.label}（{ {'requirement': '規定', 'current': '目前', 'ok': '結果'}[part] }）"
                 self.fields[fid] = FieldRef(fid, label, sheet.title, row, 2 + k, row, 2 + k)
             sheet.highlights.append(a1.cell(row, 4))
@@ -557,209 +416,6 @@ class _Builder:
             v.kind = "prompt"  # no restriction, only the input message
         sheet.validations.append(v)
 
-    # -- hidden sheets ----------------------------------------------------------------------
-    def _lists(self) -> SheetLayout:
-        sl = SheetLayout("lists", LISTS_SHEET, hidden=True)
-        col = 1
-
-        def column(name: str, header: str, values: list[Any]) -> str:
-            nonlocal col
-            sl.put(1, col, value=header, style="header")
-            for i, v in enumerate(values):
-                sl.put(2 + i, col, value=v, style="fixed")
-            ref = a1.qualified(
-                LISTS_SHEET, a1.area(2, col, 1 + max(len(values), 1), col, absolute=True)
-            )
-            self.names[name] = ref
-            col += 1
-            return ref
-
-        for lid, lst in self.p.lists.items():
-            column(f"L_{lid}", lid, list(lst.values))
-        self._aliases(sl, col)
-        col += 2
-        for i, county in enumerate(self.p.counties, start=1):
-            towns = [t.township for t in self.p.townships if t.county == county]
-            column(f"TW_{i}", county, towns)
-        ts = self.p.townships
-        column("T_COUNTY", "county", [t.county for t in ts])
-        column("T_TOWN", "township", [t.township for t in ts])
-        keys = tier_keys(self.p)
-        column("T_KEY", "key", [k for k, _ in keys])
-        column("T_TIER", "tier", [tier for _, tier in keys])
-        rec = [
-            (cls, typ, lv)
-            for cls, by_type in self.p.params["recommended_levels"].items()
-            for typ, levels in by_type.items()
-            for lv in levels
-        ]
-        for k, name in enumerate(("R_CLASS", "R_TYPE", "R_LEVEL")):
-            column(name, name.lower(), [r[k] for r in rec])
-        return sl
-
-    def _aliases(self, sl: SheetLayout, col: int) -> None:
-        """Every accepted spelling (choice key) of every list value, one value after another;
-        A_<list>_<n> names the keys of the list's n-th value (what ``{is:…}`` matches)."""
-        sl.put(1, col, value="alias", style="header")
-        sl.put(1, col + 1, value="value", style="header")
-        row = 2
-        for lid, table in self.p.choice_tables.items():
-            for n, value in enumerate(table.values, start=1):
-                keys = table.keys_of(value)
-                for k in keys:
-                    sl.put(row, col, value=k, style="fixed")
-                    sl.put(row, col + 1, value=value, style="fixed")
-                    row += 1
-                area = a1.area(row - len(keys), col, row - 1, col, absolute=True)
-                self.names[f"A_{lid}_{n}"] = a1.qualified(LISTS_SHEET, area)
-
-    def _instructions(self, sl: SheetLayout) -> None:
-        """填寫說明: intro, the sheets, every field with its cell and help, every rule."""
-        p = self.p
-        sl.put(
-            1,
-            1,
-            value=f"{p.instructions['title']}｜{p.title}（{p.id} 版本 {p.version}）",
-            style="title",
-        )
-        row = 3
-        for line in p.instructions["intro"]:
-            sl.put(row, 1, value=line, style="description")
-            sl.merges.append((row, 1, row, 6))
-            row += 1
-        row += 1
-
-        def header(title: str, heads: tuple[str, ...], spans: tuple[int, ...]) -> None:
-            nonlocal row
-            sl.put(row, 1, value=title, style="section")
-            row += 1
-            put(heads, spans, "header")
-
-        def put(values: tuple, spans: tuple[int, ...], style: str) -> None:
-            """One row; a value may span columns (``spans``) so long text has room."""
-            nonlocal row
-            col = 1
-            for v, span in zip(values, spans, strict=True):
-                sl.put(row, col, value=v, style=style)
-                if span > 1:
-                    sl.merges.append((row, col, row, col + span - 1))
-                col += span
-            row += 1
-
-        header("工作表", ("工作表", "內容", "說明"), (1, 1, 4))
-        for s in p.sheets:
-            put((s.title, s.heading, s.description), (1, 1, 4), "help")
-        row += 1
-        spans = (1, 1, 1, 1, 1, 1)
-        header("欄位說明", ("工作表", "欄位", "儲存格", "必填", "格式／選項", "說明"), spans)
-        for fid, ref in self.fields.items():
-            f = p.fields.get(fid)
-            if f is None or f.type == "label":
-                continue
-            choices = p.choices(f)
-            if f.type == "enum" and not choices:
-                kind = "依面向列出之選項"
-            elif f.type == "multi":
-                kind = f"可複選：{'、'.join(choices)}"
-            elif f.list == "counties":
-                kind = "縣市（22 縣市）"
-            elif choices:
-                kind = "、".join(choices)
-            else:
-                kind = TYPE_HINTS[f.type]
-            values = (ref.sheet, f.full_label, ref.range, "是" if f.required else "", kind, f.help)
-            put(values, spans, "help")
-        row += 1
-        header("檢核規則", ("規則代碼", "名稱", "嚴重度", "說明"), (1, 1, 1, 3))
-        severity = {"error": "錯誤", "warning": "警告", "info": "資訊"}
-        for rule in p.rules.values():
-            put(
-                (rule.id, rule.title, severity[rule.severity], rule.description),
-                (1, 1, 1, 3),
-                "help",
-            )
-        for col, width in INSTRUCTION_WIDTHS.items():
-            sl.width(col, width)
-        sl.freeze = (2, 1)
-
-    # -- formulas ---------------------------------------------------------------------------
-    def _count_formula(self, f: Field) -> str:
-        """The live character count of a text field against its guide (form.yaml text_guides)."""
-        guide = f.guide or {}
-        text = self.p.text_guides["about" if "about" in guide else "max"]
-        for key, value in guide.items():
-            text = text.replace("{" + key + "}", str(value))
-        return text.replace("{ref}", "{" + f.id + "}")
-
-    def _resolve(self, job: _Pending) -> str:
-        def sub(m: re.Match[str]) -> str:
-            return self._token(m.group(1), job)
-
-        return _PLACEHOLDER.sub(sub, job.template)
-
-    def _token(self, token: str, job: _Pending) -> str:
-        kind, _, rest = token.partition(":")
-        if rest and kind == "param":
-            return _literal(self.p.param(rest))
-        if rest and kind == "name":
-            if rest not in self.names:
-                raise KeyError(f"unknown defined name {rest}")
-            return rest
-        if rest and kind == "key":
-            return key_formula(self._ref(rest, job))
-        if rest and kind in ("is", "has"):
-            target, _, wanted = rest.partition("=")
-            values = self._values(wanted)
-            if target == "cells":
-                lid, ref = "yesno", str(job.ctx["cells"])
-            else:
-                lid, ref = self.p.fields[target.partition("@")[0]].list_id, self._ref(target, job)
-            table = self.p.choice_tables[lid]
-            if kind == "has":
-                parts = [f'ISNUMBER(SEARCH("{v}",{ref}))' for v in values]
-            else:
-                key = key_formula(ref)
-                parts = [
-                    f"ISNUMBER(MATCH({key},A_{lid}_{table.values.index(v) + 1},0))" for v in values
-                ]
-            return parts[0] if len(parts) == 1 else "(" + "+".join(parts) + ")"
-        if rest and kind == "value":
-            field = self.p.fields[rest.partition("@")[0]]
-            out = '""'
-            for v in reversed(self.p.choice_tables[field.list_id].values):
-                out = f"IF({self._token(f'is:{rest}={v}', job)},{_literal(v)},{out})"
-            return out
-        if token in ("cells", "column"):
-            return str(job.ctx[token])
-        return self._ref(token, job)
-
-    def _values(self, wanted: str) -> list[str]:
-        """``V`` or ``param:path`` (one value or a list of values)."""
-        if wanted.startswith("param:"):
-            value = self.p.param(wanted[len("param:") :])
-            return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-        return [wanted]
-
-    def _ref(self, token: str, job: _Pending) -> str:
-        """A field's cell (``@row``, ``@col``, ``@N``) or whole range, qualified when needed."""
-        fid, _, at = token.partition("@")
-        ref = self.fields[fid]
-        own = ref.sheet == job.sheet.title
-
-        def out(text: str) -> str:
-            return text if own else a1.qualified(ref.sheet, text)
-
-        if at == "row":
-            r, c = ref.cell_at(job.ctx["index"])
-            return out(a1.cell(r, c))
-        if at == "col":
-            r, c = ref.cell_at(job.ctx["col_index"])
-            return out(a1.cell(r, c))
-        if at:
-            r, c = ref.cell_at(int(at) - 1)
-            return out(a1.cell(r, c, absolute=True))
-        return out(a1.area(ref.first_row, ref.first_col, ref.last_row, ref.last_col, absolute=True))
-
 
 def _table_sheet(spec: Sheet) -> bool:
     """A sheet whose tables matter more than its few fields (fewer fields than the widest
@@ -770,56 +426,5 @@ def _table_sheet(spec: Sheet) -> bool:
     return bool(columns) and fields < max(columns)
 
 
-def meta_sheet(meta: list[tuple[str, str]], fields: dict[str, FieldRef]) -> SheetLayout:
-    """The hidden ``_meta`` sheet: key/value rows (the workbook's identity), then the field map."""
-    sl = SheetLayout("meta", META_SHEET, hidden=True)
-    sl.put(1, 1, value="key", style="header")
-    sl.put(1, 2, value="value", style="header")
-    for i, (k, v) in enumerate(meta, start=2):
-        sl.put(i, 1, value=k, style="fixed")
-        sl.put(i, 2, value=v, style="fixed")
-    row = len(meta) + 3
-    for k, head in enumerate(FIELD_MAP_HEADER, start=1):
-        sl.put(row, k, value=head, style="header")
-    for ref in fields.values():
-        row += 1
-        for k, v in enumerate((ref.field_id, ref.label, ref.sheet, ref.range), start=1):
-            sl.put(row, k, value=v, style="fixed")
-    for col, width in {1: 36, 2: 40, 3: 14, 4: 12}.items():
-        sl.width(col, width)
-    return sl
-
-
-def key_formula(ref: str) -> str:
-    """A cell (or range) read as a choice key, as ``clusterbook.choices.choice_key`` reads it."""
-    out = f"CLEAN({ref})"
-    for ch in KEY_REMOVED:
-        out = f'SUBSTITUTE({out},"{ch}","")'
-    return out
-
-
-def tier_keys(program: Program) -> list[tuple[str, int]]:
-    """(county key|township key, tier) for every spelling of every township the checker
-    accepts: the county's choice keys × the township's official and 附件三 spellings."""
-    counties = program.choice_tables["counties"]
-    out: dict[str, int] = {}
-    for t in program.townships:
-        towns = {choice_key(v) for name in (t.township, t.seed_spelling) for v in variants(name)}
-        for c in counties.keys_of(t.county):
-            for town in sorted(towns):
-                out.setdefault(f"{c}|{town}", t.tier)
-    return list(out.items())
-
-
 def _roc_date(date: dt.date) -> str:
     return f"{date.year - 1911}年{date.month:02d}月{date.day:02d}日"
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, list):
-        return "{" + ",".join(_literal(v) for v in value) + "}"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    return '"' + str(value).replace('"', '""') + '"'

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from clusterbook.workbook.layout import Layout, SheetLayout
+    from clusterbook.workbook.grid import Layout, SheetLayout
 
 FONT = "Noto Sans CJK TC"
 """Every cell's font (fonts-noto-cjk); also the workbook's default, which sets column widths."""

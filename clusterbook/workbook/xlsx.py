@@ -18,7 +18,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from clusterbook.workbook import a1, printing
-from clusterbook.workbook.layout import Layout, SheetLayout, Validation, build_layout
+from clusterbook.workbook.grid import Layout, SheetLayout, Validation
+from clusterbook.workbook.layout import build_layout
 from clusterbook.workbook.printing import BODY_PT, FONT
 
 FIXED_TIME = dt.datetime(2023, 1, 1)

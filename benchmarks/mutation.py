@@ -54,6 +54,11 @@ MODULES = {
     "formulas": ("clusterbook/checks/formulas.py", ["tests/test_tamper.py"], 3),
     "crosscheck": ("clusterbook/register/crosscheck.py", ["tests/test_crosscheck.py"], 3),
     "normalize": ("clusterbook/importers/normalize.py", ["tests/test_normalize.py"], 4),
+    "clean": (
+        "clusterbook/importers/clean.py",
+        ["tests/test_reader_shapes.py", "tests/test_normalize.py", *FAST],
+        4,
+    ),
     "ubn": ("clusterbook/ubn.py", ["tests/test_ubn.py"], 3),
     "choices": (
         "clusterbook/choices.py",

@@ -591,3 +591,21 @@ def test_a_nameless_members_findings_call_it_unnamed(layout):
     assert "未填名稱 實體營收 80% + 網路營收 30% = 110%，應為 100%" in said["MEMBER-REVENUE-SPLIT"]
     row = layout.fields["members.ubn"].cell_at(1)[0]
     assert f"統一編號 98900373 與第 {row} 列重複（未填名稱）" in said["MEMBER-DUPLICATE"]
+
+
+@pytest.mark.parametrize(
+    ("physical", "online", "flagged"),
+    [
+        # 實體營收％ + 網路營收％ must be 100%: 0.1% off either way is a finding
+        ("60.1%", "39.9%", False),
+        ("60%", "40%", False),
+        ("60%", "39.9%", True),  # 99.9%
+        ("60%", "40.1%", True),  # 100.1%
+        (0.6, 0.4, False),
+        (0.6, 0.399, True),
+    ],
+)
+def test_revenue_shares_add_up_to_100_percent_to_the_tenth(physical, online, flagged):
+    data = clean_data()
+    mutate(data, "members", 2, revenue_physical=physical, revenue_online=online)
+    assert ("MEMBER-REVENUE-SPLIT" in rules(check_data(data))) is flagged

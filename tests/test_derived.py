@@ -242,13 +242,14 @@ def test_replacement_of_a_cluster_of_one_member_last_year(kept, ratio):
 def test_rows_without_a_company_name_count_in_no_panel_figure(category):
     """Two rows below the 15 members, filled in but without 企業名稱, are not members: every
     panel figure is what the 15 named members give (by hand: all coached last year in B類,
-    none in A類; no 分群3/4 town; B類 keeps all 15 of last year's members, 0% replaced)."""
+    none in A類; no 分群3/4 town; B類 keeps all 15 of last year's members, 0% replaced; all
+    SMEs of 10 employees, none small; men owners, none diverse)."""
     from tests.limits import TIER4
 
     data = uniform(category, 15)
     named = {k: v for k, v in proposal(uniform(category, 15)).totals.items() if "panel." in k}
     template = dict(data.tables["members"][0])
-    loaded = {  # counts in every figure it could: coached, last year's member, 分群4, leader …
+    loaded = {  # counts in every figure it could: coached, 分群4, SME, small, diverse, leader …
         "members.name": None,
         "members.owner_name": "未列名者甲",  # 負責人重複 is by owner, as the workbook counts it
         "members.role": "群聚領導企業",
@@ -257,6 +258,8 @@ def test_rows_without_a_company_name_count_in_no_panel_figure(category):
         "members.original_member": "有",
         "members.other_program": "有",
         "members.consent_public": "不同意",
+        "members.employees": 3,  # a small SME
+        "members.owner_gender": "女",  # a diverse owner
         "members.county": TIER4[0],
         "members.township": TIER4[1],
     }
@@ -275,6 +278,8 @@ def test_rows_without_a_company_name_count_in_no_panel_figure(category):
     assert (totals["panel.coached.current"], totals["panel.tier.current"]) == (b * 1.0, 0.0)
     assert (totals["panel.coached_3y.current"], totals["panel.other_program.current"]) == (0, 0)
     assert totals["panel.replacement.current"] == 0.0
+    assert (totals["panel.sme.current"], totals["panel.small.current"]) == (1.0, 0.0)
+    assert totals["panel.diverse.current"] == 0.0
 
 
 def test_a_kpi_row_without_a_name_is_no_channel():

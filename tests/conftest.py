@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from clusterbook.workbook.layout import build_layout
 from clusterbook.workbook.spec import load_program
@@ -84,3 +85,19 @@ def libreoffice_recalc(paths: list[Path], outdir: Path) -> list[Path]:
     missing = [p for p in out if not p.exists()]
     assert not missing, f"LibreOffice wrote no {missing}"
     return out
+
+
+@pytest.fixture
+def two_years(tmp_path, monkeypatch):
+    """dc112 and a copied dc113 side by side."""
+    from clusterbook.workbook import programs
+
+    root = tmp_path / "templates"
+    shutil.copytree(programs.TEMPLATES / "dc112", root / "dc112")
+    shutil.copytree(programs.TEMPLATES / "dc112", root / "dc113")
+    path = root / "dc113" / "program.yaml"
+    params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    params.update(id="dc113", version="2024.1", year=2024, year_roc=113)
+    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(programs, "TEMPLATES", root)
+    return root

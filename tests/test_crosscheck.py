@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from clusterbook.importers import check_rawbook
 from clusterbook.register.crosscheck import recheck_all
 from clusterbook.register.store import connect, import_report
 from clusterbook.workbook import a1
-from tests.helpers import check_data, clean_data
+from tests.helpers import TODAY, check_data, clean_data, rawbook
 
 
 def owner(a_row: dict, b_row: dict, name: bool, mobile: bool, ubn: bool) -> None:
@@ -166,3 +167,21 @@ def test_a_member_or_cluster_without_a_name_is_called_unnamed(tmp_path):
     )
     assert "統一編號 38732141（富里小農果乾坊）同時列於群聚「府城巷弄生活圈」第 11 列" in said[sa]
     assert "統一編號 38732141（未填名稱）同時列於群聚「未填名稱」第 7 列" in said[sb]
+
+
+@pytest.mark.parametrize(
+    ("years", "expected"),
+    [
+        (("dc112", "dc113"), set()),  # 112年 and 113年: each year's clusters on their own
+        (("dc113", "dc113"), {"REG-DUP-OWNER", "REG-DUP-COMPANY"}),
+    ],
+)
+def test_clusters_of_another_program_year_are_not_compared(tmp_path, two_years, years, expected):
+    """The same firm and owner (name, mobile, 統一編號) in clusters of two program years breaks
+    no rule: 限參與1個群聚 holds within one year."""
+    a, b = clean_data("hualien-valley"), clean_data("tainan-alley")
+    owner(a.tables["members"][3], b.tables["members"][2], True, True, True)
+    conn = connect(tmp_path / "r.sqlite")
+    for data, program in zip((a, b), years, strict=True):
+        import_report(conn, check_rawbook(rawbook(data, program=program), today=TODAY))
+    assert {rule for _, rule, *_ in cross(conn)} == expected

@@ -4,12 +4,10 @@ register holding several program years."""
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
-import yaml
 
 from clusterbook.history import history_summary, import_history
 from clusterbook.importers import check_rawbook
@@ -233,22 +231,6 @@ def test_a_barred_unit_within_two_years(tmp_path, banned_on, barred):
 
 
 # --- several program years --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def two_years(tmp_path, monkeypatch):
-    """dc112 and a copied dc113 side by side."""
-    from clusterbook.workbook import programs
-
-    root = tmp_path / "templates"
-    shutil.copytree(programs.TEMPLATES / "dc112", root / "dc112")
-    shutil.copytree(programs.TEMPLATES / "dc112", root / "dc113")
-    path = root / "dc113" / "program.yaml"
-    params = yaml.safe_load(path.read_text(encoding="utf-8"))
-    params.update(id="dc113", version="2024.1", year=2024, year_roc=113)
-    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setattr(programs, "TEMPLATES", root)
-    return root
 
 
 def test_a_register_holds_several_program_years(tmp_path, two_years):

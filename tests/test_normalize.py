@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterbook.choices import ChoiceTable, cell_text, choice_key, variants
+from clusterbook.importers.clean import Cleaner
 from clusterbook.importers.normalize import (
     Cleaned,
     NormalizeError,
@@ -1165,3 +1166,18 @@ def test_phone_numbers_typed_as_numbers_up_to_twenty_digits(raw, value) -> None:
 
 def test_a_phone_number_of_twenty_one_digits_is_refused() -> None:
     fails(clean_phone, 10**20, "不是電話號碼")
+
+
+@pytest.mark.parametrize("order", [(1, True, 1.0), (True, 1.0, 1), (1.0, 1, True)])
+def test_the_cleaner_remembers_each_value_with_its_type(program, order):
+    """TRUE (a ticked box), 1 and 1.0 are equal to Python, not to the applicant: in any order
+    down one column, 1 and 1.0 are 1 employee (each kept as typed) and TRUE is no number."""
+    cleaner = Cleaner(program)
+    employees = program.fields["members.employees"]
+    for raw in order:
+        if raw is True:
+            with pytest.raises(NormalizeError, match="不是數字"):
+                cleaner.clean(employees, raw)
+        else:
+            got = cleaner.clean(employees, raw)
+            assert (got.value, repr(got.original)) == (1, repr(raw))

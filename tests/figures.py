@@ -4,7 +4,7 @@ recomputation, ``tests/test_limits_libreoffice.py`` with the workbook's own form
 
 from __future__ import annotations
 
-from tests.limits import budget, uniform
+from tests.limits import TIER4, budget, uniform
 
 CATEGORIES = (
     "創新數位應用工具導入相關費用",
@@ -185,6 +185,46 @@ def assessments(data):
         column[i] = MEMBER_YES.get(i, "無")
 
 
+UNNAMED_LOADED = {  # a row without 企業名稱 that would count in every figure it could
+    "members.name": None,
+    "members.owner_name": "未列名者甲",  # 負責人重複 is by owner, as the workbook counts it
+    "members.role": "群聚領導企業",
+    "members.coached_last_year": "有",
+    "members.coached_3y": "有",
+    "members.original_member": "有",
+    "members.other_program": "有",
+    "members.consent_public": "不同意",
+    "members.employees": 3,  # a small SME
+    "members.owner_gender": "女",  # a diverse owner
+    "members.county": TIER4[0],
+    "members.township": TIER4[1],
+}
+UNNAMED_NEW = {  # and one of a new firm coached within three years (not last year)
+    "members.name": None,
+    "members.owner_name": "未列名者乙",
+    "members.coached_last_year": "無",
+    "members.coached_3y": "有",
+    "members.original_member": "無",
+}
+
+
+def unnamed_rows(data):
+    """Two rows below the members, filled in but without 企業名稱: they are no members."""
+    template = dict(data.tables["members"][0])
+    data.tables["members"] += [{**template, **UNNAMED_LOADED}, {**template, **UNNAMED_NEW}]
+
+
+def unnamed_panel(category: str) -> dict[str, float]:
+    """The panel of 15 uniform members, whatever rows without a name follow: all coached last
+    year in B類, none in A類; no 分群3/4 town; B類 keeps all 15 of last year's members (0%
+    replaced); all SMEs of 10 employees, none small; men owners; everyone consents."""
+    b = category == "B類"
+    figures = dict(members=15, leader=1, coached=1.0 if b else 0.0, coached_3y=0, tier=0.0)
+    figures |= dict(other_program=0, replacement=0.0, sme=1.0, small=0.0, diverse=0.0)
+    figures |= dict(consent=0, member_type=0, dup_owner=0)
+    return {f"panel.{key}.current": value for key, value in figures.items()}
+
+
 # Each figure's edit of the uniform proposal: (name, base (class, members), parts, edit); see
 # ``tests.limits.Case`` for the base (None: any) and parts.
 EDITS = [
@@ -198,6 +238,13 @@ EDITS = [
     ("owners", ("A類", len(OWNERS)), frozenset({"owner_name"}), owners),
     ("kpi-splits", None, frozenset({"kpis_custom"}), kpi_splits),
     ("assessments", None, frozenset({"assessment"}), assessments),
+    (  # every part that changes a member-derived figure: no other edit shares its workbook
+        "unnamed",
+        ("B類", 15),
+        frozenset({"count", "coached", "original", "owner", "owner_name", "place"})
+        | frozenset({"registration", "size", "unit"}),
+        unnamed_rows,
+    ),
 ]
 
 

@@ -172,3 +172,9 @@ def test_self_assessment_scores(sheets, layout, program):
     ws = wb[ref.sheet]
     scores = [ws.cell(ref.last_row + 1 + k, ref.first_col).value for k in range(4)]
     assert scores == figures.MEMBER_SCORES
+
+
+def test_rows_without_a_company_name_count_in_no_panel_figure(sheets, layout):
+    wb = sheets["unnamed"]
+    hand = figures.unnamed_panel("B類")
+    assert {fid: value(wb, layout, fid) for fid in hand} == pytest.approx(hand)

@@ -1181,3 +1181,26 @@ def test_the_cleaner_remembers_each_value_with_its_type(program, order):
         else:
             got = cleaner.clean(employees, raw)
             assert (got.value, repr(got.original)) == (1, repr(raw))
+
+
+@pytest.mark.parametrize(
+    ("raw", "year"),
+    [
+        # a 成立年度 typed as a whole number → the 民國 year (None: refused)
+        (-1, None),
+        (0, None),  # no 民國 year 0
+        (1, 1),
+        (112, 112),
+        (1911, None),  # 西元 1911 is 民國 0
+        (1912, 1),
+        (2023, 112),
+        (112.0, 112),
+    ],
+)
+def test_the_cleaner_reads_a_year_typed_as_a_number(program, raw, year):
+    founded = program.fields["members.founded_year"]
+    if year is None:
+        with pytest.raises(NormalizeError):
+            Cleaner(program).clean(founded, raw)
+    else:
+        assert Cleaner(program).clean(founded, raw).value == year

@@ -630,3 +630,24 @@ def test_a_proposal_without_members_breaks_the_member_rules_and_nothing_else_fai
     found = {f.rule: (f.cell, f.value) for f in report.findings}
     assert found["ELIG-MEMBERS-MIN"] == (cell(layout, "members.name", 0)[1], 0)
     assert found["ELIG-SME-RATIO"] == (cell(layout, "panel.sme.current")[1], "0%")
+
+
+@pytest.mark.parametrize(
+    ("key", "registration", "refused"),
+    [
+        # 貳、四: a unit is 依法設立商業/公司登記之企業或法人; a 領導企業 unit meets the SME standard,
+        # which asks for 公司登記 or 商業登記 (a 法人 may propose only as a coaching unit)
+        ("tainan-alley", "公司登記", False),  # 輔導單位提案
+        ("tainan-alley", "商業登記", False),
+        ("tainan-alley", "法人", False),
+        ("tainan-alley", "其他", True),
+        ("hualien-valley", "公司登記", False),  # 領導企業提案
+        ("hualien-valley", "商業登記", False),
+        ("hualien-valley", "法人", True),
+        ("hualien-valley", "其他", True),
+    ],
+)
+def test_which_registrations_may_propose_by_route(key, registration, refused):
+    data = clean_data(key)
+    data.fields["unit.registration"] = registration
+    assert ("ELIG-ROUTE" in rules(check_data(data))) is refused

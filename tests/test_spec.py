@@ -133,6 +133,28 @@ def test_parameters_are_the_guides(program):
     assert p["recommended_levels"]["B類"]["商模數位創新"][-1] == "I3"
     assert sum(s["A類"] for s in p["scoring"]) == pytest.approx(1.0)
     assert sum(s["B類"] for s in p["scoring"]) == pytest.approx(1.0)
+    # 中小企業認定標準 art. 2–3, 貳、六 參與企業資格, 貳、四 提案方式, 陸、加分項目
+    assert p["sme"] == {
+        "registrations": ["公司登記", "商業登記"],
+        "capital_max": 100_000_000,
+        "employees_below": 200,
+        "small_employees_below": 5,
+    }
+    assert p["member_exempt_registrations"] == ["小規模商業(免辦登記)"]
+    assert p["unit_registrations"] == ["公司登記", "商業登記", "法人"]
+    assert (p["route_leader"], p["route_unit"]) == ("領導企業提案", "輔導單位提案")
+    assert (p["leader_role"], p["leaders_required"], p["tax_rate"]) == ("群聚領導企業", 1, 0.05)
+    assert (p["bonus_ratio"], p["bonus_tiers"]) == (0.5, [3, 4])
+    assert (p["diverse_genders"], p["diverse_identities"]) == (["女"], ["原住民", "新住民"])
+    assert [(c["name"], c["cumulative"]) for c in p["checkpoints"]] == [
+        ("期中", 0.35),
+        ("期末", 1.0),
+    ]
+    assert p["deadlines"] == {
+        "A類": "2023-03-07T17:00:00+08:00",
+        "B類": "2023-02-22T17:00:00+08:00",
+    }
+    assert (p["year_roc"], p["coaching_end"].isoformat()) == (112, "2023-11-30")
 
 
 def test_required_field_ids_exist(program):

@@ -1204,3 +1204,70 @@ def test_the_cleaner_reads_a_year_typed_as_a_number(program, raw, year):
             Cleaner(program).clean(founded, raw)
     else:
         assert Cleaner(program).clean(founded, raw).value == year
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "notes"),
+    [
+        # a 鄉鎮市區 as typed → the official name and what was changed (the original is kept)
+        ("彰化市", "彰化市", ()),
+        ("台東市", "臺東市", ("台→臺",)),
+        (" 彰化 市", "彰化市", ("去除前後空白", "移除空白")),
+        ("烏松區", "鳥松區", ("附件三寫法「烏松區」改為正式名稱",)),  # 附件三's misprint of 鳥松區
+        ("大坦鄉", "大埤鄉", ("附件三寫法「大坦鄉」改為正式名稱",)),
+        ("不存在鄉", "不存在鄉", ()),  # no such town: kept for the check to report
+    ],
+)
+def test_the_cleaner_reads_a_township(program, raw, value, notes):
+    got = Cleaner(program).clean(program.fields["members.township"], raw)
+    assert (got.value, got.original, got.notes) == (value, raw, notes)
+
+
+@pytest.mark.parametrize(
+    ("fid", "raw", "value", "notes"),
+    [
+        # each field type, as the applicant typed it → the value and what was changed
+        ("proposal.cluster_name", "花東縱谷", "花東縱谷", ()),
+        ("proposal.cluster_name", " 花東縱谷 ", "花東縱谷", ("去除前後空白",)),
+        ("proposal.cluster_name", "花東\x07縱谷", "花東縱谷", ("移除控制字元",)),
+        ("unit.intro", "第一行\n第二行", "第一行\n第二行", ()),
+        ("proposal.category", "B", "B類", ("選項寫法統一為「B類」",)),
+        ("unit.invoice", "Y", "有", ("是/否等寫法統一為有/無",)),
+        (
+            "members.owner_identity",
+            "原住民,新住民",
+            "原住民、新住民",
+            ("複選寫法統一為以「、」分隔",),
+        ),
+        ("proposal.prior_members", 15, 15, ()),
+        ("proposal.prior_members", "1,234", 1234, ("移除千分位逗號",)),
+        ("members.capital", "3萬", 30_000, ("「萬」換算為元",)),  # money only
+        ("members.employees", 12.5, 12.5, ()),  # 員工數 allows one decimal
+        ("members.employees", "12.5", 12.5, ()),
+        ("members.revenue_online", "35%", 0.35, ()),
+        ("members.revenue_online", 35, 0.35, ("視為百分比",)),
+        ("members.ubn", "04541302", "04541302", ()),
+        ("members.ubn", "０４５４１３０２", "04541302", ("全形英數轉半形",)),
+        ("members.ubn", 4541302, "04541302", ("補回遺失的前導0",)),
+        ("proposal.date", "112/03/07", date(2023, 3, 7), ()),  # the form's own format
+        ("proposal.date", "2023-03-07", date(2023, 3, 7), ("日期寫法統一為民國年/月/日",)),
+        ("proposal.date", "民國112年3月7日", date(2023, 3, 7), ("日期寫法統一為民國年/月/日",)),
+        ("contact.email", " a@b.com ", "a@b.com", ("去除前後空白",)),
+        ("members.founded_year", "109", 109, ()),
+    ],
+)
+def test_the_cleaner_reads_each_field_type(program, fid, raw, value, notes):
+    got = Cleaner(program).clean(program.fields[fid], raw)
+    assert (got.value, got.original, got.notes) == (value, raw, notes)
+
+
+@pytest.mark.parametrize(
+    ("fid", "raw", "reason"),
+    [
+        ("proposal.prior_members", "3萬", "不可使用「萬」「億」等單位"),  # a count is no amount
+        ("members.employees", 12.25, "至多 1 位小數"),
+    ],
+)
+def test_the_cleaner_refuses_what_the_field_type_does_not_allow(program, fid, raw, reason):
+    with pytest.raises(NormalizeError, match=reason):
+        Cleaner(program).clean(program.fields[fid], raw)

@@ -56,8 +56,8 @@ MODULES = {
     "normalize": ("clusterbook/importers/normalize.py", ["tests/test_normalize.py"], 4),
     "clean": (
         "clusterbook/importers/clean.py",
-        ["tests/test_normalize.py", "tests/test_reader_shapes.py", "tests/test_derived.py"],
-        12,
+        ["tests/test_normalize.py", "tests/test_reader_shapes.py"],
+        10,
     ),
     "ubn": ("clusterbook/ubn.py", ["tests/test_ubn.py"], 3),
     "choices": (

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterbook.choices import ChoiceTable, cell_text, choice_key, variants
-from clusterbook.importers.clean import Cleaner
+from clusterbook.importers.clean import Cleaner, shown
 from clusterbook.importers.normalize import (
     Cleaned,
     NormalizeError,
@@ -1271,3 +1271,24 @@ def test_the_cleaner_reads_each_field_type(program, fid, raw, value, notes):
 def test_the_cleaner_refuses_what_the_field_type_does_not_allow(program, fid, raw, reason):
     with pytest.raises(NormalizeError, match=reason):
         Cleaner(program).clean(program.fields[fid], raw)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        # how a cleaned value is written in a finding's message
+        (date(2023, 3, 7), "112/03/07"),  # 民國
+        (date(2011, 1, 1), "100/01/01"),
+        (0.35, "35%"),  # a share, to a tenth of a percent
+        (0.355, "35.5%"),
+        (1.0, "100%"),
+        (0.0, "0%"),
+        (12.5, "12.5"),  # 員工數 with a decimal
+        (1234.5678, "1234.5678"),
+        (95238.0, "95238"),
+        (30000, "30000"),  # a whole number as the cell now holds it (no separators added)
+        ("彰化市", "彰化市"),
+    ],
+)
+def test_how_a_value_is_written_in_a_message(value, text):
+    assert shown(value) == text

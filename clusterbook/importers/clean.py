@@ -122,6 +122,8 @@ def shown(value: Any) -> str:
     """How a normalised value is shown in a message: ROC dates, percentages, as typed otherwise."""
     if isinstance(value, dt.date):
         return f"{value.year - YEAR_ROC_OFFSET}/{value.month:02d}/{value.day:02d}"
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) > 1 else f"{value:.1%}".replace(".0%", "%")
+    if isinstance(value, float):  # a share as a percentage, any other number in full
+        if abs(value) > 1:
+            return f"{value:.6f}".rstrip("0").rstrip(".")
+        return f"{value:.1%}".replace(".0%", "%")
     return str(value)

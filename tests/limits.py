@@ -146,6 +146,31 @@ def _members_min() -> list[Case]:
     ]
 
 
+def _leaders() -> list[Case]:
+    table = [
+        # 群聚領導企業 among 10 members (the first k), not exactly 1?
+        (0, True),
+        (1, False),
+        (2, True),
+    ]
+    return [
+        Case(
+            f"leaders-{k}",
+            "ELIG-LEADER",
+            "leader",
+            ("A類", 10),
+            parts("role", "unit"),  # the unit of a 領導企業提案 is the leader: ELIG-ROUTE
+            lambda data, k=k: [
+                m.update({"members.role": "群聚領導企業" if i < k else "群聚成員企業"})
+                for i, m in enumerate(members(data))
+            ],
+            f,
+            k,
+        )
+        for k, f in table
+    ]
+
+
 def _sme_share() -> list[Case]:
     table = [
         # members, of them 中小企業 (the others 小規模商業), share, below 50%?
@@ -501,6 +526,7 @@ def _text() -> list[Case]:
 
 CASES: list[Case] = [
     *_members_min(),
+    *_leaders(),
     *_sme_share(),
     *_coached(),
     *_replacement(),
@@ -517,6 +543,8 @@ CASES: list[Case] = [
 # What the finding of a broken limit says (fragments of its message, by hand) and where it is.
 SAYS = {
     "members-A-9": ("A類群聚至少需 10 家，目前 9 家",),
+    "leaders-0": ("群聚領導企業應恰好 1 家，目前 0 家",),
+    "leaders-2": ("群聚領導企業應恰好 1 家，目前 2 家",),
     "members-B-14": ("B類群聚至少需 15 家，目前 14 家",),
     "sme-4of9": ("符合中小企業認定標準者 4 家，占 44%，低於 50%",),
     "sme-4of10": ("符合中小企業認定標準者 4 家，占 40%，低於 50%",),
@@ -562,6 +590,7 @@ SAYS = {
 }
 # The other rules a case breaks, by construction (every other case breaks only its own rule).
 ALSO = {
+    "leaders-0": {"ELIG-ROUTE"},  # the unit (the first member) is no longer the leader
     "sme-4of9": {"ELIG-MEMBERS-MIN"},  # A類 of 9 members
     "sme-5of9": {"ELIG-MEMBERS-MIN"},
     "replacement-4of10": {"ELIG-MEMBERS-MIN"},  # B類 of 14 members
@@ -576,6 +605,8 @@ ALSO = {
 # The value the finding shows (its 值 column in the report and the register), by hand.
 SHOWS = {
     "members-A-9": 9,
+    "leaders-0": 0,
+    "leaders-2": 2,
     "members-B-14": 14,
     "sme-4of9": "44%",
     "sme-4of10": "40%",
@@ -603,6 +634,8 @@ WHERE = {
     # case: (field, table row) of the finding
     "members-A-9": ("members.name", 9),
     "members-B-14": ("members.name", 14),
+    "leaders-0": ("members.role", 0),  # no leader: the role column's first row
+    "leaders-2": ("members.role", 1),  # the second leader
     "sme-4of10": ("panel.sme.current", None),
     "coached-3of10": ("panel.coached.current", None),
     "replacement-4of10": ("panel.replacement.current", None),

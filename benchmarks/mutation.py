@@ -272,6 +272,83 @@ EQUIVALENT = [
         "return clean_choice(raw, None)",
         "this path is taken only for a blank cell, and clean_choice reads no table for a blank",
     ),
+    (
+        "clean",
+        "__init__",
+        '"".join(t.seed_spelling.split())',
+        '"XXXX".join(',
+        "附件三's only spelling with a space (南屯 區) differs from the official name by the space"
+        " alone: clean_place removes spaces, so that alias is never needed",
+    ),
+    *[
+        (
+            "clean",
+            "clean",
+            old,
+            new,
+            "the memo only saves work: without it (or with a smaller"
+            " one) every value is cleaned again, to the same result",
+        )
+        for old, new in [
+            ("hit = self._memo.get(key)", "hit = None"),
+            ("hit = self._memo.get(key)", "self._memo.get(None)"),
+            ("len(self._memo) > MEMO_SIZE", ">= MEMO_SIZE"),
+            ("self._memo[key] = hit", "self._memo[key] = None"),
+        ]
+    ],
+    *[
+        (
+            "clean",
+            "_clean",
+            old,
+            new,
+            "only a fast path is skipped: the general cleaner gives the"
+            " same value and no notes for a value already in its canonical form",
+        )
+        for old, new in [
+            ("if type(raw) is str and raw and raw.strip() == raw", "type(None) is str"),
+            ("if type(raw) is int:", "type(None) is int"),
+            ("if type(raw) is str and len(raw) == 8", "type(None) is str"),
+            ("if type(raw) is str and len(raw) == 8", "len(raw) == 9"),
+        ]
+    ],
+    (
+        "clean",
+        "_clean",
+        "allow_wan=False",
+        "allow_wan=None",
+        "None is as false as False: 萬 is refused either way",
+    ),
+    *[
+        (
+            "clean",
+            "_clean",
+            '位小數", raw)',
+            new,
+            "the original a NormalizeError carries is never"
+            " shown: the finding quotes the cell as it was read",
+        )
+        for new in ('位小數", None)', '位小數", )')
+    ],
+    (
+        "clean",
+        "_clean",
+        'raise ValueError(f"not an input type: {t}")',
+        "raise ValueError(None)",
+        "reached only for a field type that is no input (the spec loader refuses unknown types"
+        " and extraction skips formulas and labels): a programming error, never shown to a user",
+    ),
+    *[
+        (
+            "clean",
+            "shown",
+            '.rstrip("0").rstrip(".")',
+            new,
+            "rstrip takes a set of characters:"
+            " a number's text has no X, so the X's strip nothing more",
+        )
+        for new in ('rstrip("XX0XX")', 'rstrip("XX.XX")')
+    ],
 ]
 # Modules whose lines are SQL: a mutant that only changes the case of a line's SQL is
 # equivalent (SQLite reads keywords and names, and LIKE's ASCII letters, regardless of case).

@@ -1230,6 +1230,7 @@ def test_the_cleaner_reads_a_township(program, raw, value, notes):
         ("proposal.cluster_name", "花東縱谷", "花東縱谷", ()),
         ("proposal.cluster_name", " 花東縱谷 ", "花東縱谷", ("去除前後空白",)),
         ("proposal.cluster_name", "花東\x07縱谷", "花東縱谷", ("移除控制字元",)),
+        ("proposal.cluster_name", 123, "123", ()),  # a number typed into a text cell
         ("unit.intro", "第一行\n第二行", "第一行\n第二行", ()),
         ("proposal.category", "B", "B類", ("選項寫法統一為「B類」",)),
         ("unit.invoice", "Y", "有", ("是/否等寫法統一為有/無",)),
@@ -1239,6 +1240,7 @@ def test_the_cleaner_reads_a_township(program, raw, value, notes):
             "原住民、新住民",
             ("複選寫法統一為以「、」分隔",),
         ),
+        ("proposal.prior_members", None, None, ()),  # a blank cell
         ("proposal.prior_members", 15, 15, ()),
         ("proposal.prior_members", "1,234", 1234, ("移除千分位逗號",)),
         ("members.capital", "3萬", 30_000, ("「萬」換算為元",)),  # money only
@@ -1253,6 +1255,7 @@ def test_the_cleaner_reads_a_township(program, raw, value, notes):
         ("proposal.date", "2023-03-07", date(2023, 3, 7), ("日期寫法統一為民國年/月/日",)),
         ("proposal.date", "民國112年3月7日", date(2023, 3, 7), ("日期寫法統一為民國年/月/日",)),
         ("contact.email", " a@b.com ", "a@b.com", ("去除前後空白",)),
+        ("contact.phone", "(02)2345-6789", "(02)2345-6789", ()),
         ("members.founded_year", "109", 109, ()),
     ],
 )
@@ -1266,6 +1269,9 @@ def test_the_cleaner_reads_each_field_type(program, fid, raw, value, notes):
     [
         ("proposal.prior_members", "3萬", "不可使用「萬」「億」等單位"),  # a count is no amount
         ("members.employees", 12.25, "至多 1 位小數"),
+        ("members.employees", "3萬", "不可使用「萬」「億」等單位"),  # 員工數 is no amount
+        ("members.ubn", "4541302", "統一編號應為8位數字"),  # typed as text: no zero is restored
+        ("members.ubn", "045413021", "統一編號應為8位數字"),
     ],
 )
 def test_the_cleaner_refuses_what_the_field_type_does_not_allow(program, fid, raw, reason):
@@ -1283,6 +1289,7 @@ def test_the_cleaner_refuses_what_the_field_type_does_not_allow(program, fid, ra
         (0.355, "35.5%"),
         (1.0, "100%"),
         (0.0, "0%"),
+        (1.5, "1.5"),  # above 1: no share
         (12.5, "12.5"),  # 員工數 with a decimal
         (1234.5678, "1234.5678"),
         (95238.0, "95238"),
@@ -1292,3 +1299,23 @@ def test_the_cleaner_refuses_what_the_field_type_does_not_allow(program, fid, ra
 )
 def test_how_a_value_is_written_in_a_message(value, text):
     assert shown(value) == text
+
+
+def test_a_number_field_without_decimals_takes_whole_numbers(program):
+    """A later year's spec may allow no decimals (``decimals`` left out): 12.0 is 12, 12.5 is
+    refused, and the message says 0 decimals."""
+    whole = dataclasses.replace(program.fields["members.employees"], decimals=None)
+    cleaner = Cleaner(program)
+    assert cleaner.clean(whole, 12.0).value == 12
+    with pytest.raises(NormalizeError, match="至多 0 位小數"):
+        cleaner.clean(whole, 12.5)
+
+
+def test_a_choice_is_remembered_with_its_rows_list(program):
+    """情境 lists change row by row (one per 面向): 共識凝聚 is an O scenario, not an E one, even
+    after the same cleaner accepted it on an O row."""
+    scenario = program.fields["cluster_assessment.scenario"]
+    cleaner = Cleaner(program)
+    assert cleaner.clean(scenario, "共識凝聚", list_id="scenarios_O").value == "共識凝聚"
+    with pytest.raises(NormalizeError, match="不在可選清單中"):
+        cleaner.clean(scenario, "共識凝聚", list_id="scenarios_E")

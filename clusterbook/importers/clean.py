@@ -23,7 +23,6 @@ class Cleaner:
     """
 
     def __init__(self, program: Program, *, date1904: bool = False) -> None:
-        self.program = program
         self.tables = program.choice_tables
         self.date1904 = date1904
         self.towns = {t.township for t in program.townships}

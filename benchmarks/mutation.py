@@ -310,8 +310,18 @@ EQUIVALENT = [
             ("if type(raw) is int:", "type(None) is int"),
             ("if type(raw) is str and len(raw) == 8", "type(None) is str"),
             ("if type(raw) is str and len(raw) == 8", "len(raw) == 9"),
+            ("if type(raw) is int and 0 < raw <= self.year_roc:", "type(None) is int"),
+            ("if type(raw) is int and 0 < raw <= self.year_roc:", "and 1 < raw <="),
+            ("if type(raw) is int and 0 < raw <= self.year_roc:", "0 < raw < self.year_roc"),
         ]
     ],
+    (
+        "clean",
+        "clean",
+        "return n.Cleaned(None, raw)",
+        "return n.Cleaned(None, None)",
+        "this line is reached only when raw is None: the original is None either way",
+    ),
     (
         "clean",
         "_clean",

@@ -1184,26 +1184,27 @@ def test_the_cleaner_remembers_each_value_with_its_type(program, order):
 
 
 @pytest.mark.parametrize(
-    ("raw", "year"),
+    ("raw", "year", "notes"),
     [
-        # a 成立年度 typed as a whole number → the 民國 year (None: refused)
-        (-1, None),
-        (0, None),  # no 民國 year 0
-        (1, 1),
-        (112, 112),
-        (1911, None),  # 西元 1911 is 民國 0
-        (1912, 1),
-        (2023, 112),
-        (112.0, 112),
+        # a 成立年度 typed as a whole number → the 民國 year (None: refused) and what changed
+        (-1, None, ()),
+        (0, None, ()),  # no 民國 year 0
+        (1, 1, ()),
+        (112, 112, ()),
+        (1911, None, ()),  # 西元 1911 is 民國 0
+        (1912, 1, ("西元年轉民國年",)),
+        (2023, 112, ("西元年轉民國年",)),
+        (112.0, 112, ()),
     ],
 )
-def test_the_cleaner_reads_a_year_typed_as_a_number(program, raw, year):
+def test_the_cleaner_reads_a_year_typed_as_a_number(program, raw, year, notes):
     founded = program.fields["members.founded_year"]
     if year is None:
         with pytest.raises(NormalizeError):
             Cleaner(program).clean(founded, raw)
     else:
-        assert Cleaner(program).clean(founded, raw).value == year
+        got = Cleaner(program).clean(founded, raw)
+        assert (got.value, repr(got.original), got.notes) == (year, repr(raw), notes)
 
 
 @pytest.mark.parametrize(

@@ -523,6 +523,9 @@ OPEN = (
 )
 
 
+_COUNTED = {"killed", "survived", "not checked"}
+
+
 def _read(name: str, file: str) -> str:
     path = WORK / name / file
     return path.read_text("utf-8").strip() if path.exists() else ""
@@ -568,6 +571,9 @@ def report() -> str:
                 " the mutants whose tests are quickest first)."
             )
         notes.append(f"- `{path}` is judged by " + ", ".join(f"`{t}`" for t in tests) + ".")
+        other = [f"`{m.rsplit('.', 1)[-1]}` ({s})" for m, s in found if s not in _COUNTED]
+        if other:
+            notes.append(f"- `{path}`, not killed, not survived: " + ", ".join(other) + ".")
         for mutant, diff, why in unexplained + explained:
             details.append(f"### `{mutant}`\n\n{why or OPEN}\n")
             details.append(f"```diff\n{diff}\n```\n")
@@ -584,6 +590,9 @@ def report() -> str:
             "message's wording are not mutated (`WORDING` in `benchmarks/mutation.py`).",
             "*workers* is how many mutants ran at a time; *load* is the machine's 5-minute load",
             "average when the module's run ended (a load above its 2 cores slows every mutant).",
+            "A *timeout* is a mutant whose tests ran more than 5 times as long as without it:",
+            "mutmut counts it as caught (a mutant that loops or floods the tests with findings),",
+            "but a loaded machine can cause one too, so each is named below.",
             "",
             "| module | mutants | killed | survived, equivalent | survived, not explained |"
             " not run (time limit) | timeout or other | time | workers | load |",

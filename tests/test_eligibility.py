@@ -8,6 +8,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from tests import figures
 from tests.helpers import TODAY, at, cell, check_data, clean_data, rules, without_table
 from tests.limits import uniform
 
@@ -557,9 +558,9 @@ def test_a_new_b_class_member_coached_before_is_named_with_its_answer(
     )
 
 
-def test_an_owner_of_a_nameless_row_names_it_as_a_question_mark(layout):
+def test_an_owner_of_a_nameless_row_names_it_unnamed(layout):
     """The fourth row has 田中茶具行's owner but no 企業名稱: both rows name the other, and the
-    nameless one is 「?」."""
+    nameless one is 「未填名稱」."""
     data = uniform()
     members(data)[3].update(
         {"members.owner_name": "莊穎明", "members.owner_mobile": "0993319573", "members.name": None}
@@ -569,8 +570,8 @@ def test_an_owner_of_a_nameless_row_names_it_as_a_question_mark(layout):
         (cell(layout, "members.owner_name", 1)[1], "莊穎明"),
         (cell(layout, "members.owner_name", 3)[1], "莊穎明"),
     ]
-    assert "負責人「莊穎明」同時為 田中茶具行、? 的負責人；" in found[0].message
-    assert "負責人「莊穎明」同時為 ?、田中茶具行 的負責人；" in found[1].message
+    assert "負責人「莊穎明」同時為 田中茶具行、未填名稱 的負責人；" in found[0].message
+    assert "負責人「莊穎明」同時為 未填名稱、田中茶具行 的負責人；" in found[1].message
 
 
 @pytest.mark.parametrize("category", ["A類", "B類"])
@@ -651,3 +652,47 @@ def test_which_registrations_may_propose_by_route(key, registration, refused):
     data = clean_data(key)
     data.fields["unit.registration"] = registration
     assert ("ELIG-ROUTE" in rules(check_data(data))) is refused
+
+
+@pytest.mark.parametrize("category", ["A類", "B類"])
+def test_rows_without_a_company_name_break_no_eligibility_rule(category):
+    """Two rows below 15 members, filled in but without 企業名稱 (one kept from last year, in a
+    分群4 town, a leader …): they only lack their name and repeat the first member's 統一編號;
+    B類 still keeps 15 of last year's 15 members (no ELIG-PRIOR-COUNT)."""
+    report = check_data(figures.build(figures.unnamed_rows, (category, 15)))
+    assert set(rules(report)) == {"FIELD-REQUIRED", "MEMBER-DUPLICATE"}
+
+
+def test_the_second_leader_is_the_second_named_one(layout):
+    """A nameless row marked 群聚領導企業 above the second named leader is no member: ELIG-LEADER
+    (2 leaders) points at the named one, the sixth row."""
+    data = uniform()
+    members(data)[3].update({"members.name": None, "members.role": "群聚領導企業"})
+    members(data)[5]["members.role"] = "群聚領導企業"
+    found = [f for f in check_data(data).findings if f.rule == "ELIG-LEADER"]
+    assert [(f.cell, f.value) for f in found] == [(cell(layout, "members.role", 5)[1], 2)]
+
+
+def test_each_owner_finding_names_the_firms_of_that_owner_only(layout):
+    """Two owners each own two firms: every finding names its own owner's two firms."""
+    data = uniform()
+    rows = members(data)
+    for a, b in ((1, 3), (2, 4)):
+        rows[b].update(
+            {
+                "members.owner_name": rows[a]["members.owner_name"],
+                "members.owner_mobile": rows[a]["members.owner_mobile"],
+            }
+        )
+    found = {f.cell: f.message for f in check_data(data).findings if f.rule == "ELIG-DUP-OWNER"}
+    for a, b in ((1, 3), (2, 4)):
+        names = (rows[a]["members.name"], rows[b]["members.name"])
+        owner = rows[a]["members.owner_name"]
+        assert (
+            f"負責人「{owner}」同時為 {names[0]}、{names[1]} 的負責人；"
+            in found[cell(layout, "members.owner_name", a)[1]]
+        )
+        assert (
+            f"負責人「{owner}」同時為 {names[1]}、{names[0]} 的負責人；"
+            in found[cell(layout, "members.owner_name", b)[1]]
+        )

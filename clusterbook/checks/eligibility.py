@@ -9,7 +9,7 @@ class other than B類 is judged as A類.
 from __future__ import annotations
 
 from clusterbook.checks.derive import B_CLASS, CONSENT, YES, named
-from clusterbook.findings import Collector
+from clusterbook.findings import UNNAMED, Collector
 from clusterbook.proposal import Proposal
 
 RULES = (
@@ -181,7 +181,7 @@ def _owners(members, out: Collector) -> None:
     dup = [r for r in members.tuples("pos", "name", "owner_name", "dup_owner") if r.dup_owner]
     for row in dup:
         others = [o for o in dup if o.pos != row.pos and o.owner_name == row.owner_name]
-        names = "、".join([row.name or "?", *(o.name or "?" for o in others)])
+        names = "、".join([row.name or UNNAMED, *(o.name or UNNAMED for o in others)])
         out.at("ELIG-DUP-OWNER", "members.owner_name", row.pos, value=row.owner_name, names=names)
 
 

@@ -205,6 +205,7 @@ UNNAMED_NEW = {  # and one of a new firm coached within three years (not last ye
     "members.coached_last_year": "無",
     "members.coached_3y": "有",
     "members.original_member": "無",
+    "members.registration": "小規模商業(免辦登記)",  # eligible, were it a member
 }
 
 

@@ -169,6 +169,7 @@ def test_panel_counts(edit, key, count):
         ("B類", "有", "有", "有", 0),  # last year's member of this cluster
         ("B類", "無", "有", "有", 1),  # a new member, coached
         ("B類", "無", "有", "無", 1),
+        ("B類", "無", "無", "有", 1),  # a new member, coached within three years
         ("B類", "無", "無", "無", 0),
     ],
 )
@@ -249,6 +250,9 @@ def test_rows_without_a_company_name_count_in_no_panel_figure(category):
     }
     hand = figures.unnamed_panel(category)
     assert {k: totals[k] for k in hand} == hand
+    flags = ("is_sme", "is_eligible", "is_small", "is_diverse")
+    table = proposal(figures.build(figures.unnamed_rows, (category, 15))).tables["members"]
+    assert table[list(flags)].iloc[15:].to_numpy().tolist() == [[False] * 4] * 2
 
 
 def test_a_kpi_row_without_a_name_is_no_channel():

@@ -696,3 +696,15 @@ def test_each_owner_finding_names_the_firms_of_that_owner_only(layout):
             f"負責人「{owner}」同時為 {names[1]}、{names[0]} 的負責人；"
             in found[cell(layout, "members.owner_name", b)[1]]
         )
+
+
+def test_a_kpi_whose_halves_do_not_add_up_is_named(layout):
+    """期中 1 + 期末 1 is not 全程 5: the finding names the work item or the custom KPI."""
+    data = uniform()
+    for row in (0, 3):
+        data.tables["kpis"][row].update({"kpis.midterm": 1, "kpis.final": 1, "kpis.total": 5})
+    found = [f.message for f in check_data(data).findings if f.rule == "KPI-SPLIT"]
+    assert [m.split("：", 1)[1] for m in found] == [
+        "「群聚討論會議」期中 1 + 期末 1 = 2，與全程目標數 5 不符；請修正。",
+        "「群聚電商訂單數」期中 1 + 期末 1 = 2，與全程目標數 5 不符；請修正。",
+    ]

@@ -194,6 +194,7 @@ def test_a_tampered_cell_whose_formula_gives_nothing_should_show_a_blank(layout,
         (27_400.6, "27,401"),
         (0, "0"),
         ("27400", None),  # text is not a number to compare (FORMULA-TAMPERED says enough)
+        (True, None),  # nor is a ticked box
     ],
 )
 def test_a_typed_tax_is_compared_with_round_half_up_of_five_percent(layout, typed, warned):
@@ -254,3 +255,11 @@ def test_a_form_field_is_named_by_the_guide_even_when_the_field_map_says_otherwi
         (found,) = tampered(old, raw, ref.sheet, ref.first_row, ref.first_col, (0, None))
         named[fid] = found.message.split("原為自動計算", 1)[0].rsplit("「", 1)[1]
     assert named == {"budget.subtotal": "小計(未稅)」", "panel.members.current": "舊範本的欄名」"}
+
+
+@pytest.mark.parametrize("fid", ["budget.subtotal", "budget.total", "panel.budget.current"])
+def test_only_the_tax_cell_is_compared_with_the_tax(layout, fid):
+    """A number typed over another budget figure is FORMULA-TAMPERED, never BUDGET-TAX."""
+    ref = layout.fields[fid]
+    report = check_data(clean_data(), edits={(ref.sheet, ref.first_row, ref.first_col): (1, None)})
+    assert "FORMULA-TAMPERED" in rules(report) and "BUDGET-TAX" not in rules(report)

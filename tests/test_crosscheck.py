@@ -170,17 +170,26 @@ def test_a_member_or_cluster_without_a_name_is_called_unnamed(tmp_path):
 
 
 def test_an_owner_in_a_cluster_without_a_name_is_in_the_unnamed_cluster(tmp_path):
-    """縱谷慢遊 has no 群聚名稱; its second member's owner also owns 府城巷弄's sixth member."""
+    """縱谷慢遊 has no 群聚名稱; its second member's owner also owns 府城巷弄's sixth member,
+    which has no 企業名稱."""
     a, b = clean_data("hualien-valley"), clean_data("tainan-alley")
     owner(a.tables["members"][1], b.tables["members"][5], True, True, False)
     a.fields["proposal.cluster_name"] = None
+    b.tables["members"][5]["members.name"] = None
     conn, (sa, sb) = registered(tmp_path, a, b)
     said = dict(
         conn.execute("SELECT submission_id, message FROM findings WHERE rule = 'REG-DUP-OWNER'")
     )
     name = a.tables["members"][1]["members.owner_name"]
-    assert f"負責人「{name}」（未填名稱）也是群聚「府城巷弄生活圈」第 11 列" in said[sa]
-    assert f"負責人「{name}」（府城巷弄生活圈）也是群聚「未填名稱」第 7 列" in said[sb]
+    assert (
+        f"負責人「{name}」（未填名稱）也是群聚「府城巷弄生活圈」第 11 列 未填名稱 的負責人"
+        in (said[sa])
+    )
+    firm = a.tables["members"][1]["members.name"]
+    assert (
+        f"負責人「{name}」（府城巷弄生活圈）也是群聚「未填名稱」第 7 列 {firm} 的負責人"
+        in (said[sb])
+    )
 
 
 @pytest.mark.parametrize(

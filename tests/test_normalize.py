@@ -1232,6 +1232,8 @@ def test_the_cleaner_reads_a_township(program, raw, value, notes):
         ("proposal.cluster_name", " 花東縱谷 ", "花東縱谷", ("去除前後空白",)),
         ("proposal.cluster_name", "花東\x07縱谷", "花東縱谷", ("移除控制字元",)),
         ("proposal.cluster_name", 123, "123", ()),  # a number typed into a text cell
+        ("proposal.cluster_name", "", None, ()),  # an empty text is a blank
+        ("members.employees", " ", None, ("去除前後空白",)),
         ("unit.intro", "第一行\n第二行", "第一行\n第二行", ()),
         ("proposal.category", "B", "B類", ("選項寫法統一為「B類」",)),
         ("unit.invoice", "Y", "有", ("是/否等寫法統一為有/無",)),
@@ -1320,3 +1322,11 @@ def test_a_choice_is_remembered_with_its_rows_list(program):
     assert cleaner.clean(scenario, "共識凝聚", list_id="scenarios_O").value == "共識凝聚"
     with pytest.raises(NormalizeError, match="不在可選清單中"):
         cleaner.clean(scenario, "共識凝聚", list_id="scenarios_E")
+
+
+def test_a_choice_is_remembered_with_its_fields_list(program):
+    """「A類」 is a 提案類別, not a 群聚型態: the same cleaner refuses it there afterwards."""
+    cleaner = Cleaner(program)
+    assert cleaner.clean(program.fields["proposal.category"], "A類").value == "A類"
+    with pytest.raises(NormalizeError, match="不在可選清單中"):
+        cleaner.clean(program.fields["proposal.cluster_type"], "A類")

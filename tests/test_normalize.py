@@ -1275,6 +1275,7 @@ def test_the_cleaner_reads_each_field_type(program, fid, raw, value, notes):
         ("members.employees", "3萬", "不可使用「萬」「億」等單位"),  # 員工數 is no amount
         ("members.ubn", "4541302", "統一編號應為8位數字"),  # typed as text: no zero is restored
         ("members.ubn", "045413021", "統一編號應為8位數字"),
+        ("members.ubn", "0454130A", "統一編號應為8位數字"),
     ],
 )
 def test_the_cleaner_refuses_what_the_field_type_does_not_allow(program, fid, raw, reason):

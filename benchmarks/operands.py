@@ -81,6 +81,12 @@ EQUIVALENT = [
         for operand in ("rows is not None", "index is not None", "column in rows")
     ],
     (
+        "choices",
+        "k",
+        "len(v) == 1",
+        "no option reads as the empty key: every option keeps a character after choice_key",
+    ),
+    (
         "clean",
         "c.value is not None",
         "shown(c.value)",

@@ -5,6 +5,7 @@ benchmarks/OPERANDS.md, with the reason when it is equivalent.
 
     python benchmarks/operands.py              # every module (two mutants at a time)
     python benchmarks/operands.py derive plan  # some modules (the others' last results stay)
+    python benchmarks/operands.py --report     # rewrite OPERANDS.md from the last results
 
 Each worker tests in its own copy of the project (clusterbook/ and tests/ only), so the
 working tree is never edited. Not part of .ci/run: run it with mutation.py before a release.
@@ -85,6 +86,30 @@ EQUIVALENT = [
         "k",
         "len(v) == 1",
         "no option reads as the empty key: every option keeps a character after choice_key",
+    ),
+    (
+        "normalize",
+        "not isinstance(raw, bool)",
+        "isinstance(raw, int | float)",
+        "every caller refuses a bool (a ticked box) before it asks whether the cell is a number",
+    ),
+    (
+        "normalize",
+        "len(text) in (7, 8)",
+        "not match",
+        "the compact date pattern itself matches 7 or 8 digits only",
+    ),
+    (
+        "normalize",
+        "math.isfinite(raw)",
+        "raw.is_integer()",
+        "an infinity (or NaN) is no whole number either: the same branch is taken",
+    ),
+    (
+        "normalize",
+        "text is None",
+        "choice_key(text)",
+        "choice_key reads None as the empty key: a blank takes the same path either way",
     ),
     (
         "clean",
@@ -221,16 +246,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)}")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--report", action="store_true", help="only rewrite OPERANDS.md")
     args = parser.parse_args()
     unknown = set(args.modules) - set(MODULES)
     if unknown:
         parser.error(f"unknown module(s): {', '.join(sorted(unknown))}")
     jobs = []
-    for name in args.modules or MODULES:
+    for name in [] if args.report else args.modules or MODULES:
         path, tests, _minutes = MODULES[name]
         jobs += [(name, path, tests, m) for m in mutants(ROOT / path)]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    for name in args.modules or MODULES:
+    for name in [] if args.report else args.modules or MODULES:
         rows = run([j for j in jobs if j[0] == name], args.workers)
         (RESULTS / f"{name}.json").write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
     found = {

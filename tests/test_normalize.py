@@ -1331,3 +1331,23 @@ def test_a_choice_is_remembered_with_its_fields_list(program):
     assert cleaner.clean(program.fields["proposal.category"], "A類").value == "A類"
     with pytest.raises(NormalizeError, match="不在可選清單中"):
         cleaner.clean(program.fields["proposal.cluster_type"], "A類")
+
+
+@pytest.mark.parametrize(
+    ("func", "raw", "reason"),
+    [
+        # a ticked box is no number
+        (clean_int, True, "不是整數"),
+        (clean_int, False, "不是整數"),
+        (clean_number, True, "不是數字"),
+        (clean_percent, True, "不是百分比"),
+        # one sign only, before or after the currency
+        (clean_int, "--5", "不是整數"),
+        (clean_int, "+-5", "不是整數"),
+        (clean_int, "-NT$-5", "不是整數"),
+        # a compact date typed into a number cell is a whole number
+        (clean_date, 1120307.5, "無法辨識的日期"),
+    ],
+)
+def test_what_is_no_number_or_date(func, raw, reason):
+    fails(func, raw, reason)

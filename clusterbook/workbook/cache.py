@@ -21,8 +21,10 @@ from clusterbook.workbook.programs import SPEC_FILES, program_path
 
 HERE = Path(__file__).resolve().parent
 LAYOUT_CODE = (
-    *(HERE / f"{n}.py" for n in ("spec", "layout", "grid", "instructions", "lookups")),
-    *(HERE / f"{n}.py" for n in ("placeholders", "a1")),
+    *(
+        HERE / f"{name}.py"
+        for name in ("spec", "layout", "grid", "instructions", "lookups", "placeholders", "a1")
+    ),
     HERE.parent / "choices.py",  # the spelling variants the validations accept
 )
 """The modules a layout is made by and of."""
